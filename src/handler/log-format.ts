@@ -1,0 +1,100 @@
+/**
+ * Log lines and dates, byte for byte as CPython writes them, and the buffered
+ * sink that carries log lines to stderr.
+ *
+ * Strategy: both date strings change once a second, so each is cached for its
+ * second. Log lines go to stderr through one buffer flushed on the next turn
+ * of the event loop (or at 64 KiB, or at exit): a synchronous write per line
+ * would cost a syscall per request.
+ */
+
+import { writeSync } from "node:fs";
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** CPython's `BaseHTTPRequestHandler.monthname` (index 0 unused). */
+export const MONTHNAME: readonly (string | null)[] = [null, ...MONTHS];
+/** CPython's `BaseHTTPRequestHandler.weekdayname`. */
+export const WEEKDAYNAME: readonly string[] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+// CPython's `_control_char_table`: C0, DEL and C1 become \xHH, "\" becomes "\\".
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f\\]/g;
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\x00-\x1f\x7f-\x9f\\]/;
+
+/** Escapes control characters as CPython 3.12+ does in `log_message`. */
+export function escapeControl(message: string): string {
+  if (!HAS_CONTROL.test(message)) return message;
+  return message.replace(CONTROL, (c) => (c === "\\" ? "\\\\" : "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0")));
+}
+
+const pad2 = (n: number): string => (n < 10 ? "0" + n : String(n));
+
+let logSecond = -1;
+let logString = "";
+
+/** `log_date_time_string()`: the local time as `23/Nov/2026 10:00:00`. */
+export function logDateTimeString(nowMs = Date.now()): string {
+  const second = Math.floor(nowMs / 1000);
+  if (second === logSecond) return logString;
+  const d = new Date(second * 1000);
+  logString =
+    `${pad2(d.getDate())}/${MONTHS[d.getMonth()]}/${String(d.getFullYear()).padStart(4, "0")} ` +
+    `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  logSecond = second;
+  return logString;
+}
+
+let httpSecond = -1;
+let httpString = "";
+
+/**
+ * `date_time_string(timestamp)`: an IMF-fixdate (`Tue, 24 Nov 2026 02:27:20 GMT`),
+ * as `email.utils.formatdate(timestamp, usegmt=True)`.
+ * @param timestamp seconds since the epoch (fractions allowed); now when omitted.
+ */
+export function dateTimeString(timestamp?: number | null): string {
+  if (timestamp === undefined || timestamp === null) {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== httpSecond) {
+      httpString = new Date(second * 1000).toUTCString();
+      httpSecond = second;
+    }
+    return httpString;
+  }
+  return new Date(Math.floor(timestamp) * 1000).toUTCString();
+}
+
+const SINK_LIMIT = 64 * 1024;
+let pending = "";
+let scheduled = false;
+
+function flushLog(): void {
+  scheduled = false;
+  if (pending === "") return;
+  const text = pending;
+  pending = "";
+  process.stderr.write(text);
+}
+
+process.on("exit", () => {
+  if (pending !== "") {
+    try {
+      writeSync(2, pending);
+    } catch {
+      // stderr is gone; nothing left to tell.
+    }
+    pending = "";
+  }
+});
+
+/** Queues text for stderr; it is written on the next turn of the event loop. */
+export function writeLog(text: string): void {
+  pending += text;
+  if (pending.length >= SINK_LIMIT) flushLog();
+  else if (!scheduled) {
+    scheduled = true;
+    setImmediate(flushLog);
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * `rfile`: the request's input stream, with Python's `BufferedReader` reads
+ * (`read`, `read1`, `readline`, `readlines`) as Promises.
+ *
+ * Strategy: one reader per connection owns the socket's 'data' events and a
+ * {@link ReceiveBuffer}. Reads are served from the buffer; when it runs short,
+ * a read waits for the next arrival, under a timeout that depends on what is
+ * being waited for (see `limits.ts`):
+ *   idle  — between requests, nothing received yet: keep-alive timeout;
+ *   head  — a request head has started: one deadline for the whole head;
+ *   body  — the body: an inactivity timeout.
+ * The handler's `timeout` (Python's socket timeout) replaces the inactivity
+ * timeouts when set. Expiry rejects the read with a `TimeoutError`.
+ *
+ * Framing (our addition to CPython): once a request's head is parsed, reads
+ * see only that request's body, as it is on the wire (chunked stays chunked)
+ * and then end of stream, so a handler can never read into the next request.
+ * The socket is paused while more than `RECEIVE_HIGH_WATER` bytes wait unread.
+ */
+
+import type { Socket } from "node:net";
+import { ChunkedDecoder } from "../protocol/chunked.js";
+import { ProtocolError } from "../protocol/errors.js";
+import type { Framing } from "../protocol/framing.js";
+import { HeaderReader, type HTTPMessage } from "../protocol/headers.js";
+import { RECEIVE_HIGH_WATER } from "../protocol/limits.js";
+import { ReceiveBuffer } from "../protocol/receive-buffer.js";
+
+const EMPTY = Buffer.alloc(0);
+const READERS = new WeakMap<Socket, SocketReader>();
+
+/** The reading side of a handler's connection, as a handler uses it. */
+export interface RFile {
+  /** Reads `n` bytes, fewer only at end of stream; all of it when `n` is omitted or negative. */
+  read(n?: number): Promise<Buffer>;
+  /** Reads at most `n` bytes with at most one wait: whatever is available. */
+  read1(n?: number): Promise<Buffer>;
+  /** Reads one line, LF included, of at most `limit` bytes. Empty at end of stream. */
+  readline(limit?: number): Promise<Buffer>;
+  /** Reads every remaining line. */
+  readlines(hint?: number): Promise<Buffer[]>;
+}
+
+/** Python's `TimeoutError` (`socket.timeout`): a read or write waited too long. */
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+  constructor(message = "timed out") {
+    super(message);
+  }
+}
+
+/** What a read is waiting for; decides which timeout applies. */
+export type ReadPhase = "idle" | "head" | "body";
+
+/** Timeouts in seconds (`null`: none), read by the reader at each wait. */
+export interface ReadTimeouts {
+  /** Python's socket timeout: replaces the inactivity timeouts when not null. */
+  timeout: number | null;
+  keepAlive: number;
+  header: number;
+  body: number;
+}
+
+type BodyMode = "raw" | "none" | "length" | "chunked";
+
+/** The reader of one connection. Internal methods start with `_`. */
+export class SocketReader implements RFile, AsyncIterable<Buffer> {
+  readonly #socket: Socket;
+  readonly #rb = new ReceiveBuffer();
+  #eof = false;
+  #paused = false;
+  #wake: (() => void) | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  #mode: BodyMode = "raw";
+  /** Length mode: body bytes not yet consumed. */
+  #remaining = 0;
+  /** Chunked mode: the decoder, fed each body byte exactly once. */
+  #decoder: ChunkedDecoder | null = null;
+  /** Chunked raw reads: buffered bytes already checked as belonging to the body. */
+  #visible = 0;
+
+  /** What reads are waiting for (set by the handler). */
+  _phase: ReadPhase = "head";
+  /** Absolute time (ms) by which the current head must be complete. */
+  _headDeadline = 0;
+  /** Timeouts in force (set by the handler). */
+  _timeouts: ReadTimeouts = { timeout: null, keepAlive: 5, header: 60, body: 60 };
+
+  /** The reader of `socket`, if a handler made one. */
+  static _of(socket: Socket): SocketReader | undefined {
+    return READERS.get(socket);
+  }
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    READERS.set(socket, this);
+    socket.on("data", (chunk: Buffer) => {
+      if (this._phase === "idle") this.#startHead();
+      this.#rb.push(chunk);
+      if (this.#wake !== null) this.#notify();
+      else if (this.#rb.length >= RECEIVE_HIGH_WATER && !this.#paused) {
+        this.#paused = true;
+        socket.pause();
+      }
+    });
+    const end = (): void => {
+      this.#eof = true;
+      if (this.#wake !== null) this.#notify();
+    };
+    socket.on("end", end);
+    socket.on("close", end);
+    // A reset is an end of stream for reading; the writer reports it on write.
+    socket.on("error", end);
+    socket.resume();
+  }
+
+  /** Bytes received and not yet consumed (the next request's, between requests). */
+  get _buffered(): number {
+    return this.#rb.length;
+  }
+
+  /** Waiting for a request that has not begun: the connection may be closed without loss. */
+  get _idle(): boolean {
+    return this._phase === "idle" || (this._awaitingRequest && this.#rb.length === 0 && this.#wake !== null);
+  }
+
+  /** `true` once the peer has finished sending (or the connection is gone). */
+  get _eof(): boolean {
+    return this.#eof;
+  }
+
+  // ---- reads -------------------------------------------------------------
+
+  async read(n = -1): Promise<Buffer> {
+    if (n === 0) return EMPTY;
+    const parts: Buffer[] = [];
+    let got = 0;
+    for (;;) {
+      const w = this.#window();
+      if (w > 0) {
+        const part = this.#consume(n < 0 ? w : Math.min(w, n - got));
+        parts.push(part);
+        got += part.length;
+        if (n >= 0 && got >= n) break;
+      } else if (this.#ended()) {
+        break;
+      } else {
+        await this.#wait();
+      }
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, got);
+  }
+
+  async read1(n = -1): Promise<Buffer> {
+    if (n === 0) return EMPTY;
+    let w = this.#window();
+    if (w === 0 && !this.#ended()) {
+      await this.#wait();
+      w = this.#window();
+    }
+    return this.#consume(n < 0 ? w : Math.min(w, n));
+  }
+
+  async readline(limit = -1): Promise<Buffer> {
+    const max = limit < 0 ? Infinity : limit;
+    if (max === 0) return EMPTY;
+    for (;;) {
+      const w = this.#window();
+      const line = this.#rb.takeLine(max, w);
+      if (line !== null) {
+        this.#consumed(line.length);
+        return line;
+      }
+      if (this.#ended()) return this.#consume(w);
+      await this.#wait();
+    }
+  }
+
+  async readlines(hint = -1): Promise<Buffer[]> {
+    const lines: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return lines;
+      lines.push(line);
+      total += line.length;
+      if (hint > 0 && total >= hint) return lines;
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+
+  // ---- framing (internal, used by the handler) ----------------------------
+
+  /** Between requests: no byte of the next request line has been taken yet (set by the handler). */
+  _awaitingRequest = true;
+
+  /** Starts a request: reads see the connection's raw bytes again. */
+  _beginRequest(first: boolean): void {
+    this._awaitingRequest = true;
+    this.#mode = "raw";
+    this.#decoder = null;
+    this.#visible = 0;
+    if (first || this.#rb.length > 0) this.#startHead();
+    else this._phase = "idle";
+  }
+
+  /** Reads a request's header section into `message` (CPython's `parse_headers`). */
+  async _readHeaders(message: HTTPMessage, maxBytes: number): Promise<HTTPMessage> {
+    const reader = new HeaderReader(message, maxBytes);
+    for (;;) {
+      const done = reader.read(this.#rb, this.#eof);
+      if (done !== null) return done;
+      await this.#wait();
+    }
+  }
+
+  /** From now on reads see only this request's body, then end of stream. */
+  _beginBody(framing: Framing): void {
+    this._phase = "body";
+    this.#mode = framing.kind;
+    if (framing.kind === "length") this.#remaining = framing.length;
+    else if (framing.kind === "chunked") this.#decoder = new ChunkedDecoder();
+  }
+
+  /** Reads see the raw connection to its end (after 101 Switching Protocols or CONNECT). */
+  _unframe(): void {
+    this.#mode = "raw";
+    this.#decoder = null;
+    this.#visible = 0;
+  }
+
+  /** `true` when the current body has been read to its end. */
+  get _bodyDone(): boolean {
+    switch (this.#mode) {
+      case "none":
+        return true;
+      case "length":
+        return this.#remaining === 0;
+      case "chunked":
+        return this.#decoder!.done && this.#visible === 0;
+      case "raw":
+        return false;
+    }
+  }
+
+  /**
+   * Reads the next piece of the body with the transfer coding removed.
+   * Resolves to an empty Buffer at the body's end.
+   * @throws ProtocolError on malformed chunking or a body cut short.
+   */
+  async _readDecoded(max: number): Promise<Buffer> {
+    for (;;) {
+      switch (this.#mode) {
+        case "none":
+          return EMPTY;
+        case "raw":
+          return this.read1(max);
+        case "length": {
+          if (this.#remaining === 0) return EMPTY;
+          const w = this.#window();
+          if (w > 0) return this.#consume(Math.min(w, max));
+          break;
+        }
+        case "chunked": {
+          const decoder = this.#decoder!;
+          if (this.#visible > 0) {
+            throw new Error("the chunked body was partly read through rfile; read it one way only");
+          }
+          if (decoder.done) return EMPTY;
+          if (this.#rb.length > 0) {
+            const { consumed, data } = decoder.decode(this.#rb.peek(), max);
+            // Views stay valid: the receive buffer never rewrites consumed bytes.
+            const out = data.length === 1 ? data[0]! : Buffer.concat(data);
+            this.#rb.take(consumed);
+            if (out.length > 0 || decoder.done) return out;
+          }
+          break;
+        }
+      }
+      if (this.#eof) throw new ProtocolError(400, "ERR_INCOMPLETE_BODY", "Incomplete request body");
+      await this.#wait();
+    }
+  }
+
+  /**
+   * Reads and discards what is left of the body, if that is at most `max`
+   * bytes of a Content-Length body. Resolves `true` when the connection can
+   * carry another request, `false` when it must be closed.
+   */
+  async _drainBody(max: number): Promise<boolean> {
+    switch (this.#mode) {
+      case "none":
+        return true;
+      case "raw":
+        return false;
+      case "chunked":
+        return this._bodyDone;
+      case "length":
+        if (this.#remaining > max) return false;
+        while (this.#remaining > 0) {
+          const w = this.#window();
+          if (w > 0) this.#consume(w);
+          else if (this.#eof) return false;
+          else await this.#wait();
+        }
+        return true;
+    }
+  }
+
+  /** Ends reading: pending waits resolve, and later reads find end of stream. */
+  _close(): void {
+    this.#eof = true;
+    if (this.#wake !== null) this.#notify();
+  }
+
+  // ---- internals -----------------------------------------------------------
+
+  #startHead(): void {
+    this._phase = "head";
+    this._headDeadline = Date.now() + this._timeouts.header * 1000;
+  }
+
+  /** Bytes readable now without crossing the end of the current body. */
+  #window(): number {
+    switch (this.#mode) {
+      case "raw":
+        return this.#rb.length;
+      case "none":
+        return 0;
+      case "length":
+        return Math.min(this.#rb.length, this.#remaining);
+      case "chunked": {
+        const decoder = this.#decoder!;
+        if (!decoder.done && this.#visible < this.#rb.length) {
+          this.#visible += decoder.decode(this.#rb.peek().subarray(this.#visible)).consumed;
+        }
+        return this.#visible;
+      }
+    }
+  }
+
+  /** No more bytes will become readable in the current mode. */
+  #ended(): boolean {
+    return this.#eof || this._bodyDone;
+  }
+
+  #consume(n: number): Buffer {
+    const out = this.#rb.take(n);
+    this.#consumed(out.length);
+    return out;
+  }
+
+  #consumed(n: number): void {
+    if (this.#mode === "length") this.#remaining -= n;
+    else if (this.#mode === "chunked") this.#visible -= n;
+  }
+
+  #notify(): void {
+    const wake = this.#wake!;
+    this.#wake = null;
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    wake();
+  }
+
+  /** Milliseconds the next wait may last, or 0 for no limit. */
+  #waitLimit(): number {
+    const t = this._timeouts;
+    const inactivity = t.timeout ?? (this._phase === "idle" ? t.keepAlive : this._phase === "body" ? t.body : Infinity);
+    let ms = inactivity * 1000;
+    if (this._phase === "head") ms = Math.min(ms, Math.max(1, this._headDeadline - Date.now()));
+    return Number.isFinite(ms) ? Math.max(1, ms) : 0;
+  }
+
+  #wait(): Promise<void> {
+    if (this.#eof) return Promise.resolve();
+    if (this.#paused) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#wake = resolve;
+      const ms = this.#waitLimit();
+      if (ms > 0) {
+        this.#timer = setTimeout(() => {
+          this.#timer = null;
+          this.#wake = null;
+          reject(new TimeoutError());
+        }, ms);
+      }
+    });
+  }
+}

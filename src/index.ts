@@ -1,0 +1,23 @@
+/**
+ * http.server: Python's `http.server` on Node.js. This module is the public
+ * surface and uses Python's names only; everything else is internal.
+ */
+
+export { HTTPServer, ThreadingHTTPServer } from "./server/http-server.js";
+export { BaseServer, TCPServer, ThreadingMixIn } from "./server/base-server.js";
+export type { RequestHandler, RequestHandlerClass } from "./server/base-server.js";
+export type { ServerAddress, AddressFamily } from "./server/address.js";
+export {
+  BaseHTTPRequestHandler,
+  parse_headers,
+  type ClientAddress,
+  type HandlerServer,
+  type Responses,
+  type StatusCode,
+} from "./handler/base-handler.js";
+export { DEFAULT_ERROR_MESSAGE, DEFAULT_ERROR_CONTENT_TYPE } from "./handler/error-page.js";
+export { HTTPMessage, type MessageClassType } from "./protocol/headers.js";
+export { HTTPStatus, type StatusInfo } from "./protocol/status.js";
+export { ProtocolError, type ProtocolErrorCode } from "./protocol/errors.js";
+export { TimeoutError, type RFile } from "./handler/rfile.js";
+export { BrokenPipeError, type WFile } from "./handler/wfile.js";

@@ -1,0 +1,474 @@
+/**
+ * `socketserver` semantics on `node:net`: `BaseServer`, `TCPServer` and
+ * `ThreadingMixIn`.
+ *
+ * Strategy: Node accepts connections by itself, so accepted sockets wait,
+ * paused, in a queue that plays the kernel backlog's part in Python. The
+ * `serve_forever()` loop takes them one at a time exactly as CPython's does
+ * (`get_request` → `verify_request` → `process_request` → `finish_request`
+ * → `shutdown_request`), calling `service_actions()` at least every
+ * `poll_interval`. Serially for `TCPServer`: a connection is served to
+ * completion before the next is taken. With `ThreadingMixIn`, each
+ * connection is served concurrently on the event loop.
+ *
+ * Differences forced by Node: binding and listening cannot be separated, so
+ * `server_bind()` does both and `server_activate()` has nothing left to do;
+ * binding is asynchronous, so it starts in the constructor (after subclass
+ * fields are set) and `ready` settles when it is done. `shutdown()` may be
+ * awaited from inside a handler: `serve_forever()` then returns without
+ * waiting for that request, which `server_close()` still waits for.
+ */
+
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import type { ClientAddress } from "../handler/base-handler.js";
+import { writeLog } from "../handler/log-format.js";
+import { pyRepr } from "../handler/py-format.js";
+import { SocketReader } from "../handler/rfile.js";
+import { LINGER_TIMEOUT } from "../protocol/limits.js";
+import type { AddressFamily, ServerAddress } from "./address.js";
+
+/** The handler interface the server drives. */
+export interface RequestHandler {
+  setup(): void | Promise<void>;
+  handle(): void | Promise<void>;
+  finish(): void | Promise<void>;
+}
+
+/** A request handler class: constructed once per connection. */
+export type RequestHandlerClass = new (
+  request: Socket,
+  client_address: ClientAddress,
+  server: BaseServer,
+) => RequestHandler;
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Python's `socketserver.BaseServer`: the request loop, independent of transport. */
+export class BaseServer {
+  /** The address the server listens on; final once `ready` resolves. */
+  server_address: ServerAddress;
+  /** The handler class, constructed once per connection. */
+  RequestHandlerClass: RequestHandlerClass;
+  /** Seconds `handle_request()` waits for a connection; `null` waits forever. */
+  declare timeout: number | null;
+
+  /** Accepted connections not yet taken by the loop (the backlog's part). */
+  readonly #queue: Socket[] = [];
+  /** Wakes a loop waiting for a connection, a poll tick or shutdown. */
+  #wake: (() => void) | null = null;
+  #shutdownRequest = false;
+  /** Settled when `serve_forever()` returns; `null` when it is not running. */
+  #serving: Deferred | null = null;
+  /** Resolved by `shutdown()` to interrupt the loop's wait for a serial connection. */
+  #stop: Deferred | null = null;
+  /** Connections being served, by socket, with the Promise of their service. */
+  readonly #active = new Map<Socket, Promise<void>>();
+  #closing = false;
+
+  constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) {
+    this.server_address = [server_address[0], server_address[1]];
+    this.RequestHandlerClass = RequestHandlerClass;
+  }
+
+  /** `true` once `server_close()` has begun (read by handlers to stop keep-alive). */
+  get _closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Called by the transport for each accepted connection. */
+  _enqueue(request: Socket): void {
+    if (this.#closing) {
+      request.destroy();
+      return;
+    }
+    request.on("error", () => {}); // a reset while queued must not crash the process
+    this.#queue.push(request);
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    if (wake !== null) {
+      this.#wake = null;
+      wake();
+    }
+  }
+
+  /** Waits until a connection is queued, `ms` pass, or shutdown is requested. */
+  #waitForRequest(ms: number): Promise<void> {
+    if (this.#queue.length > 0 || this.#shutdownRequest) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(() => this.#notify(), Math.max(0, ms)) : undefined;
+      this.#wake = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Resolves once the server is bound and listening. */
+  get ready(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Called by the constructor to activate the server. Nothing to do here. */
+  server_activate(): void {}
+
+  /**
+   * Handles requests until `shutdown()` is called, checking at least every
+   * `poll_interval` seconds and calling `service_actions()` on each turn.
+   */
+  async serve_forever(poll_interval = 0.5): Promise<void> {
+    await this.ready;
+    const serving = deferred();
+    const stop = deferred();
+    this.#serving = serving;
+    this.#stop = stop;
+    try {
+      while (!this.#shutdownRequest) {
+        await this.#waitForRequest(poll_interval * 1000);
+        if (this.#shutdownRequest) break;
+        if (this.#queue.length > 0) {
+          // Serial servers wait for the connection, unless shutdown comes first.
+          await Promise.race([this.#handleRequestNoblock(), stop.promise]);
+        }
+        this.service_actions();
+      }
+    } finally {
+      this.#shutdownRequest = false;
+      this.#serving = null;
+      this.#stop = null;
+      serving.resolve();
+    }
+  }
+
+  /**
+   * Stops the `serve_forever()` loop; resolves once it has returned. May be
+   * awaited from a handler. Resolves at once when the loop is not running.
+   */
+  shutdown(): Promise<void> {
+    const serving = this.#serving;
+    if (serving === null) return Promise.resolve();
+    this.#shutdownRequest = true;
+    this.#notify();
+    this.#stop?.resolve(); // a loop waiting on a serial connection stops waiting
+    return serving.promise;
+  }
+
+  /** Called on each turn of the `serve_forever()` loop; override for periodic work. */
+  service_actions(): void {}
+
+  /**
+   * Handles one connection: waits up to `timeout` seconds for one, calling
+   * `handle_timeout()` if none comes.
+   */
+  async handle_request(): Promise<void> {
+    await this.ready;
+    const timeout = this.timeout;
+    await this.#waitForRequest(timeout === null || timeout === undefined ? Infinity : timeout * 1000);
+    if (this.#queue.length === 0) return this.handle_timeout();
+    return this.#handleRequestNoblock();
+  }
+
+  async #handleRequestNoblock(): Promise<void> {
+    const got = this.get_request();
+    if (got === null) return;
+    const [request, client_address] = got;
+    let verified: boolean;
+    try {
+      verified = await this.verify_request(request, client_address);
+    } catch (e) {
+      this.handle_error(request, client_address, e);
+      this.shutdown_request(request);
+      return;
+    }
+    if (!verified) {
+      this.shutdown_request(request);
+      return;
+    }
+    try {
+      await this.process_request(request, client_address);
+    } catch (e) {
+      this.handle_error(request, client_address, e);
+      this.shutdown_request(request);
+    }
+  }
+
+  /** Takes the next accepted connection: `[request, client_address]`, or `null`. */
+  get_request(): [Socket, ClientAddress] | null {
+    for (;;) {
+      const request = this.#queue.shift();
+      if (request === undefined) return null;
+      if (request.destroyed) continue;
+      const host = request.remoteAddress ?? "";
+      const port = request.remotePort ?? 0;
+      return [request, [host, port]];
+    }
+  }
+
+  /** Called when `handle_request()` times out. Override to act on it. */
+  handle_timeout(): void {}
+
+  /** Return `false` to refuse a connection: it is closed unanswered. */
+  verify_request(_request: Socket, _client_address: ClientAddress): boolean | Promise<boolean> {
+    return true;
+  }
+
+  /** Serves one connection: `finish_request()`, then `shutdown_request()`. */
+  async process_request(request: Socket, client_address: ClientAddress): Promise<void> {
+    const served = this._track(request, this.finish_request(request, client_address));
+    await served;
+    this.shutdown_request(request);
+  }
+
+  /** Records a connection being served, for `server_close()`. */
+  _track(request: Socket, service: Promise<void>): Promise<void> {
+    this.#active.set(request, service);
+    const forget = (): void => {
+      this.#active.delete(request);
+    };
+    service.then(forget, forget);
+    return service;
+  }
+
+  /** Constructs the handler for one connection and runs setup, handle and finish. */
+  async finish_request(request: Socket, client_address: ClientAddress): Promise<void> {
+    const handler = new this.RequestHandlerClass(request, client_address, this);
+    await handler.setup();
+    try {
+      await handler.handle();
+    } finally {
+      await handler.finish();
+    }
+  }
+
+  /**
+   * Ends a connection: sends FIN after pending output, then keeps reading
+   * (and discarding) for a moment so the client sees the response rather
+   * than a reset, then closes.
+   */
+  shutdown_request(request: Socket): void {
+    if (request.destroyed) return;
+    request.end();
+    const timer = setTimeout(() => this.close_request(request), LINGER_TIMEOUT * 1000);
+    timer.unref();
+    request.once("close", () => clearTimeout(timer));
+    if (request.isPaused()) request.resume();
+  }
+
+  /** Closes a connection at once. */
+  close_request(request: Socket): void {
+    request.destroy();
+  }
+
+  /**
+   * Reports an exception raised while serving a connection (stderr, in
+   * CPython's layout) and goes on serving.
+   */
+  handle_error(_request: Socket, client_address: ClientAddress, error?: unknown): void {
+    const rule = "-".repeat(40);
+    const where = `(${pyRepr(client_address[0])}, ${client_address[1]})`;
+    const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+    writeLog(`${rule}\nException occurred during processing of request from ${where}\n${detail}\n${rule}\n`);
+  }
+
+  /**
+   * Cleans up: stops accepting, closes connections waiting between requests,
+   * and lets the ones in flight finish their current request.
+   */
+  async server_close(): Promise<void> {
+    this.#closing = true;
+    for (const request of this.#queue.splice(0)) request.destroy();
+    for (const request of this.#active.keys()) {
+      const reader = SocketReader._of(request);
+      if (reader === undefined || reader._idle) request.destroy();
+    }
+    await this._waitForConnections([...this.#active.values()]);
+  }
+
+  /** What `server_close()` waits for; `ThreadingMixIn` narrows it. */
+  async _waitForConnections(services: Promise<void>[]): Promise<void> {
+    await Promise.allSettled(services);
+  }
+
+  /** The connections being served (sockets). */
+  get _activeSockets(): Socket[] {
+    return [...this.#active.keys()];
+  }
+
+  /** `await using server = …` closes it, like Python's `with`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+    await this.server_close();
+  }
+}
+
+/** Python's `socketserver.TCPServer` on `node:net`. */
+export class TCPServer extends BaseServer {
+  /** `AF_INET` or `AF_INET6`; when `null`, taken from the host (`""` → IPv4, like Python). */
+  declare address_family: AddressFamily | null;
+  declare socket_type: "SOCK_STREAM";
+  /** The listen backlog. */
+  declare request_queue_size: number;
+  /** Kept for compatibility: Node always sets SO_REUSEADDR on listening sockets. */
+  declare allow_reuse_address: boolean;
+  /** SO_REUSEPORT (Node ≥ 22.12; ignored by older Node). */
+  declare allow_reuse_port: boolean;
+
+  /** The listening socket. */
+  socket: Server;
+  readonly #ready: Promise<void>;
+  #bound: Deferred & { reject: (e: unknown) => void };
+
+  constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass, bind_and_activate = true) {
+    super(server_address, RequestHandlerClass);
+    this.socket = createServer({ pauseOnConnect: true }, (request) => this._enqueue(request));
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {}); // the error is the caller's to await; never an unhandled rejection
+    this.#bound = { promise, resolve, reject };
+    this.#ready = promise;
+    if (bind_and_activate) {
+      // After the constructor returns, so that subclass fields are in place.
+      queueMicrotask(() => {
+        this.server_bind().then(
+          () => this.server_activate(),
+          (e: unknown) => {
+            void this.server_close();
+            this.#bound.reject(e);
+          },
+        );
+      });
+    }
+  }
+
+  override get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Binds and listens (Node cannot do one without the other). Settles `ready`. */
+  async server_bind(): Promise<void> {
+    try {
+      const [host, port] = this.server_address;
+      const v6 = this.address_family === "AF_INET6" || host.includes(":");
+      const bindHost = host === "" ? (v6 ? "::" : "0.0.0.0") : host;
+      await new Promise<void>((resolve, reject) => {
+        const server = this.socket;
+        const onError = (e: Error): void => reject(e);
+        server.once("error", onError);
+        const options: Parameters<Server["listen"]>[0] & { reusePort?: boolean } = {
+          host: bindHost,
+          port,
+          backlog: this.request_queue_size,
+        };
+        if (this.allow_reuse_port) options.reusePort = true;
+        server.listen(options, () => {
+          server.off("error", onError);
+          resolve();
+        });
+      });
+      // Accept errors (EMFILE …) are logged; the server goes on.
+      this.socket.on("error", (e: Error) => writeLog(`accept failed: ${e.message}\n`));
+      const address = this.socket.address() as AddressInfo;
+      this.server_address = [address.address, address.port];
+      this.address_family = address.family === "IPv6" ? "AF_INET6" : "AF_INET";
+      await this._afterBind();
+      this.#bound.resolve();
+    } catch (e) {
+      this.#bound.reject(e);
+      throw e;
+    }
+  }
+
+  /** Hook for subclasses between binding and `ready` (HTTPServer stores the name). */
+  async _afterBind(): Promise<void> {}
+
+  override async server_close(): Promise<void> {
+    if (this.socket.listening) this.socket.close();
+    await super.server_close();
+  }
+
+  /** The listening socket's file descriptor, or -1. */
+  fileno(): number {
+    const handle = (this.socket as unknown as { _handle?: { fd?: number } })._handle;
+    return handle?.fd ?? -1;
+  }
+}
+
+const tcp = TCPServer.prototype;
+BaseServer.prototype.timeout = null;
+tcp.address_family = null;
+tcp.socket_type = "SOCK_STREAM";
+tcp.request_queue_size = 5;
+tcp.allow_reuse_address = false;
+tcp.allow_reuse_port = false;
+
+/** What `ThreadingMixIn` adds to a server. */
+export interface ThreadingServer {
+  /** Connections in flight do not hold up `server_close()` or process exit. */
+  daemon_threads: boolean;
+  /** `server_close()` waits for non-daemon connections in flight. */
+  block_on_close: boolean;
+  /** Serves one connection, reporting its errors (the "thread" body). */
+  process_request_thread(request: Socket, client_address: ClientAddress): Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type TCPServerClass = new (...args: any[]) => TCPServer;
+
+/**
+ * Python's `socketserver.ThreadingMixIn`: every connection is served
+ * concurrently (on the event loop, not threads). `server_close()` waits for
+ * connections in flight when `block_on_close` is set and `daemon_threads` is
+ * not; "daemon" connections do not keep the process alive once the server is
+ * closed.
+ */
+export function ThreadingMixIn<T extends TCPServerClass>(Base: T): T & (new (...args: any[]) => ThreadingServer) {
+  class Threading extends Base implements ThreadingServer {
+    /** Connections in flight do not hold up `server_close()` or process exit. */
+    declare daemon_threads: boolean;
+    /** `server_close()` waits for non-daemon connections in flight. */
+    declare block_on_close: boolean;
+
+    /** Starts serving the connection and returns at once. */
+    override process_request(request: Socket, client_address: ClientAddress): Promise<void> {
+      void this._track(request, this.process_request_thread(request, client_address));
+      return Promise.resolve();
+    }
+
+    /** Serves one connection, reporting its errors (the "thread" body). */
+    async process_request_thread(request: Socket, client_address: ClientAddress): Promise<void> {
+      try {
+        await this.finish_request(request, client_address);
+      } catch (e) {
+        this.handle_error(request, client_address, e);
+      } finally {
+        this.shutdown_request(request);
+      }
+    }
+
+    override async _waitForConnections(services: Promise<void>[]): Promise<void> {
+      if (this.daemon_threads || !this.block_on_close) {
+        for (const s of this._activeSockets) s.unref();
+        return;
+      }
+      await Promise.allSettled(services);
+    }
+  }
+  Threading.prototype.daemon_threads = false;
+  Threading.prototype.block_on_close = true;
+  return Threading;
+}
