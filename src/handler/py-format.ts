@@ -91,6 +91,7 @@ function reprString(s: string): string {
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     let escaped: string;
+    let units = 1; // UTF-16 units of the code point at i
     if (c >= 0x20 && c < 0x7f) {
       if (c !== quote && c !== 0x5c) continue;
       escaped = "\\" + s[i];
@@ -105,7 +106,6 @@ function reprString(s: string): string {
       escaped = escapeCodePoint(c);
     } else {
       let cp = c;
-      let units = 1;
       if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
         const d = s.charCodeAt(i + 1);
         if (d >= 0xdc00 && d <= 0xdfff) {
@@ -122,6 +122,7 @@ function reprString(s: string): string {
       escaped = escapeCodePoint(cp);
     }
     out += s.slice(run, i) + escaped;
+    i += units - 1;
     run = i + 1;
   }
   return out + s.slice(run) + q;

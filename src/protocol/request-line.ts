@@ -114,7 +114,7 @@ export function parseRequestLine(requestline: string, protocolVersion: string): 
     }
     version = candidate;
   }
-  if (words.length > 3) {
+  if (words.length < 2 || words.length > 3) {
     return { words, version, closeConnection, error: { kind: "syntax", status: 400, detail: requestline } };
   }
   for (const word of words) {

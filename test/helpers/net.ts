@@ -191,3 +191,16 @@ export function python(script: string, args: string[] = [], env: Record<string, 
     child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`python exited ${code}: ${err}`))));
   });
 }
+
+/** Runs a command without blocking the event loop; resolves with its stdout (latin-1). */
+export function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args);
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("latin1").on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
+  });
+}
