@@ -32,10 +32,10 @@
  * - An array is a tuple of arguments for `pyFormat()` and a `list` for
  *   `pyRepr()`; a plain object or `Map` is a mapping (`dict`). An `Error` is an
  *   exception: `str()` is its message and `repr()` is `Name('message')`.
- * - Printability follows the JavaScript engine's Unicode tables (Node 20 ships
- *   Unicode 15.1–17 depending on the release; CPython 3.14 uses 16.0), so a
- *   code point assigned in only one of the two versions may be escaped
- *   differently.
+ * - Printability follows the JavaScript engine's Unicode tables
+ *   (`process.versions.unicode`, 17.0 in Node 20.20) where CPython uses its
+ *   own (16.0 in 3.14), so a code point assigned in only one of the two
+ *   versions may be escaped differently.
  * - Python's `ValueError`, `KeyError` and `OverflowError` are thrown as `Error`
  *   objects with that `name`; Python's `TypeError` is a JavaScript `TypeError`.
  */
@@ -550,8 +550,13 @@ const WIDTH_MAX = Number.MAX_SAFE_INTEGER;
 /** C's INT_MAX, CPython's limit for a precision. */
 const PREC_MAX = 0x7fffffff;
 
-/** A syntax error found by the parser, raised when formatting reaches it: `[name, message]`. */
-type ParseError = readonly [PyErrorName, string];
+/** A syntax error found by the parser, raised when formatting reaches it. */
+interface ParseError {
+  readonly name: PyErrorName;
+  readonly message: string;
+  /** "incomplete format key": raised right after the mapping check, before any lookup. */
+  readonly beforeLookup: boolean;
+}
 
 /** One `%` conversion, as `unicode_format_arg_parse()` leaves it. Immutable; shared by every call through the cache. */
 interface Spec {
@@ -569,9 +574,9 @@ interface Spec {
   /** Index of the conversion character in the format, in code points, for the error message. */
   readonly convIndex: number;
   /**
-   * A syntax error in this spec. "incomplete format key" is raised right
-   * after the mapping check; the others after the key lookup and the `*`
-   * arguments that precede them, as in CPython.
+   * A syntax error in this spec; the spec is the last piece of its format.
+   * Raised after the key lookup and the `*` arguments that precede it, as in
+   * CPython, unless `beforeLookup`.
    */
   readonly error: ParseError | undefined;
   /** No key, flags, width, precision or error: the per-request fast path. */
@@ -581,9 +586,9 @@ interface Spec {
 /** A parsed format: literal text (with `%%` already folded) and specs, in order. */
 type Piece = string | Spec;
 
-type SpecFields = Omit<Spec, "plain">;
+type SpecFields = { -readonly [K in keyof Spec]: Spec[K] };
 
-function makeSpec(fields: SpecFields): Spec {
+function makeSpec(fields: Omit<SpecFields, "plain">): Spec {
   const plain =
     fields.key === undefined &&
     fields.flags === 0 &&
@@ -604,8 +609,8 @@ function makeSpec(fields: SpecFields): Spec {
  */
 function parseSpec(format: string, start: number, astral: boolean): [Spec, number] {
   const n = format.length;
-  const fields = {
-    key: undefined as string | undefined,
+  const fields: Omit<SpecFields, "plain"> = {
+    key: undefined,
     flags: 0,
     width: -1,
     widthStar: false,
@@ -613,9 +618,12 @@ function parseSpec(format: string, start: number, astral: boolean): [Spec, numbe
     precStar: false,
     conv: 0,
     convIndex: 0,
-    error: undefined as ParseError | undefined,
+    error: undefined,
   };
-  const fail = (message: string): [Spec, number] => [makeSpec({ ...fields, error: ["ValueError", message] }), n];
+  const fail = (message: string): [Spec, number] => {
+    const error: ParseError = { name: "ValueError", message, beforeLookup: message === "incomplete format key" };
+    return [makeSpec({ ...fields, error }), n];
+  };
 
   let j = start;
   if (format.charCodeAt(j) === 0x28) {
@@ -776,7 +784,7 @@ function lookup(mapping: object, key: string): unknown {
   throw pyError("KeyError", key);
 }
 
-/** Formats one argument as `unicode_format_arg_format()` does; `numeric` says whether sign rules apply. */
+/** Formats one argument as `unicode_format_arg_format()` does, before width and sign handling. */
 function convert(value: unknown, spec: Spec, flags: number, prec: number): string {
   switch (spec.conv) {
     case 0x73: // s
@@ -942,7 +950,7 @@ export function pyFormat(format: string, args: PyFormatArgs): string {
     if (piece.key !== undefined) {
       // CPython 3.14 checks for a mapping before it reads the key (3.11 did it after).
       if (dict === undefined) throw new TypeError("format requires a mapping");
-      if (error !== undefined && error[1] === "incomplete format key") throw pyError(...error);
+      if (error?.beforeLookup === true) throw pyError(error.name, error.message);
       current = lookup(dict, piece.key);
       arglen = -1;
       argidx = -2;
@@ -966,7 +974,7 @@ export function pyFormat(format: string, args: PyFormatArgs): string {
       prec = Math.max(starArgument(arglen < 0 ? current : (current as readonly unknown[])[argidx], PREC_MAX, "int"), 0);
       argidx++;
     }
-    if (error !== undefined) throw pyError(...error);
+    if (error !== undefined) throw pyError(error.name, error.message);
 
     if (argidx >= arglen) throw notEnoughArguments();
     value = arglen < 0 ? current : (current as readonly unknown[])[argidx];
