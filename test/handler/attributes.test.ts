@@ -321,3 +321,28 @@ describe("accept errors", () => {
     }
   });
 });
+
+describe("coalescing", () => {
+  test("a small response leaves in one socket write: status line, headers and body", async () => {
+    const writes: number[] = [];
+    class Counted extends Configurable {
+      override setup(): void {
+        const socket = this.request;
+        const write = socket.write.bind(socket) as (...a: unknown[]) => boolean;
+        socket.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
+          writes.push(chunk.length);
+          return write(chunk, ...rest);
+        }) as typeof socket.write;
+        super.setup();
+      }
+    }
+    const s = await serve(Counted);
+    try {
+      const raw = await exchange(s.port, "GET / HTTP/1.1\r\nX-A: 1\r\nConnection: close\r\n\r\n");
+      assert.equal(writes.length, 1, `socket writes: ${JSON.stringify(writes)}`);
+      assert.equal(writes[0], raw.length);
+    } finally {
+      await s.close();
+    }
+  });
+});
