@@ -190,8 +190,8 @@ export class BaseHTTPRequestHandler {
 
   /** Status line and headers not yet flushed (CPython's `_headers_buffer`). */
   #head = "";
-  /** This request is a genuine HTTP/0.9 one (`GET /path`): the reply is the bare body. */
-  #http09 = false;
+  /** The request line was parsed without error (an unparseable one always gets a status line). */
+  #lineParsed = false;
   #framing: Framing = NO_BODY;
   /** Status sent by `send_response_only()` for this request; 0 if none. */
   #status = 0;
@@ -251,7 +251,7 @@ export class BaseHTTPRequestHandler {
   async handle_one_request(): Promise<void> {
     const reader = this.rfile instanceof SocketReader ? this.rfile : null;
     this.#head = "";
-    this.#http09 = false;
+    this.#lineParsed = false;
     this.#framing = NO_BODY;
     this.#status = 0;
     this.#delimited = false;
@@ -320,13 +320,13 @@ export class BaseHTTPRequestHandler {
           return false;
       }
     }
+    this.#lineParsed = true;
     const command = line.words[0]!;
     this.command = command;
     this.path = reduceLeadingSlashes(line.words[1]!);
     const reader = this.rfile instanceof SocketReader ? this.rfile : null;
     if (line.words.length === 2) {
       // HTTP/0.9 (CPython 3.14): no header section follows; the reply is the bare body.
-      this.#http09 = true;
       this.headers = new this.MessageClass();
       reader?._beginBody(NO_BODY);
       return true;
@@ -437,9 +437,15 @@ export class BaseHTTPRequestHandler {
     return w instanceof SocketWriter ? w._bytesWritten : 0;
   }
 
-  /** The reply is a bare HTTP/0.9 body: no status line, no headers. */
+  /**
+   * The reply is a bare HTTP/0.9 body, no status line or headers: the request
+   * line was parsed and its version is HTTP/0.9 (`GET /path`, or an explicit
+   * `HTTP/0.9`), as in CPython. Differs from CPython: a line that could not be
+   * parsed gets a status line even though `request_version` is still the
+   * default `HTTP/0.9`.
+   */
   get #bare(): boolean {
-    return this.#http09 && this.request_version === "HTTP/0.9";
+    return this.#lineParsed && this.request_version === "HTTP/0.9";
   }
 
   // ---- responses ------------------------------------------------------------

@@ -91,13 +91,13 @@ export class HTTPMessage implements Iterable<string> {
 
   /**
    * The media type of `Content-Type`, lower-cased, as `email.message.Message`
-   * gives it: `text/plain` when absent or malformed.
+   * gives it: `text/plain` when absent or malformed (not exactly one `/`).
    */
   get_content_type(): string {
     const value = this.get("content-type");
     if (value === undefined) return "text/plain";
-    const type = value.split(";", 1)[0]!.trim().toLowerCase();
-    return /^[^/\s]+\/[^/\s]+$/.test(type) ? type : "text/plain";
+    const type = pyStrip(value.split(";", 1)[0]!).toLowerCase();
+    return type.split("/").length === 2 ? type : "text/plain";
   }
 
   /** The `charset` parameter of `Content-Type`, lower-cased, or `failobj`. */
@@ -122,6 +122,17 @@ export class HTTPMessage implements Iterable<string> {
     for (let i = 0; i < this.#names.length; i++) s += `${this.#names[i]}: ${this.#values[i]}\n`;
     return s + "\n";
   }
+}
+
+/** Python's `str.strip()` for a Latin-1 string (its whitespace includes \x1c-\x1f, \x85, \xa0). */
+function pyStrip(s: string): string {
+  const ws = (c: number): boolean =>
+    c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f) || c === 0x85 || c === 0xa0;
+  let start = 0;
+  let end = s.length;
+  while (start < end && ws(s.charCodeAt(start))) start++;
+  while (end > start && ws(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
 }
 
 /** A constructor of messages: the handler's `MessageClass`. */

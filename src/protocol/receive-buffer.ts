@@ -59,7 +59,9 @@ export class ReceiveBuffer {
    * @param window how many of the buffered bytes may be looked at (a body's end).
    */
   takeLine(limit: number, window = this.length): Buffer | null {
-    const max = Math.min(window, limit);
+    // A window past the buffered bytes must not let the search see the
+    // storage's unused (uninitialised) capacity, nor count as "limit reached".
+    const max = Math.min(window, limit, this.length);
     const from = Math.max(this.#searched, this.#start);
     const stop = this.#start + max;
     const lf = from < stop ? this.#buf.indexOf(0x0a, from) : -1;
