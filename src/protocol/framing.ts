@@ -27,7 +27,7 @@ export type Framing =
 
 export const NO_BODY: Framing = Object.freeze({ kind: "none" });
 
-const DIGITS = /^[0-9]{1,15}$/;
+const DIGITS = /^[0-9]+$/;
 
 function conflicting(reason: string): ProtocolError {
   return new ProtocolError(400, "ERR_CONFLICTING_FRAMING", reason);
@@ -63,10 +63,10 @@ export function requestFraming(headers: HTTPMessage, requestVersion: string): Fr
   if (cl !== undefined) {
     if (cl.length !== 1) throw conflicting("Repeated Content-Length");
     const value = cl[0]!;
-    if (!DIGITS.test(value)) {
+    const length = Number(value);
+    if (!DIGITS.test(value) || length > Number.MAX_SAFE_INTEGER) {
       throw new ProtocolError(400, "ERR_INVALID_CONTENT_LENGTH", "Bad Content-Length");
     }
-    const length = Number(value);
     return length === 0 ? NO_BODY : { kind: "length", length };
   }
   return NO_BODY;

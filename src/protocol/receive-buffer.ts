@@ -64,7 +64,9 @@ export class ReceiveBuffer {
     const max = Math.min(window, limit, this.length);
     const from = Math.max(this.#searched, this.#start);
     const stop = this.#start + max;
-    const lf = from < stop ? this.#buf.indexOf(0x0a, from) : -1;
+    // Search [from, stop) only: past `stop` lie another message's bytes or spare capacity.
+    const buf = this.#buf;
+    const lf = from >= stop ? -1 : (stop === buf.length ? buf : buf.subarray(0, stop)).indexOf(0x0a, from);
     if (lf !== -1 && lf < stop) return this.take(lf + 1 - this.#start);
     if (max === limit) return this.take(limit);
     this.#searched = stop;
