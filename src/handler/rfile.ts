@@ -69,8 +69,13 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   readonly #rb = new ReceiveBuffer();
   #eof = false;
   #paused = false;
+  /** Resolves the pending wait; `null` when no read is waiting. */
   #wake: (() => void) | null = null;
+  /** Rejects the pending wait on timeout; `null` when it has no timeout. */
+  #reject: ((e: Error) => void) | null = null;
+  /** One timer per connection, refreshed by each wait of the same length. */
   #timer: NodeJS.Timeout | null = null;
+  #timerMs = 0;
 
   #mode: BodyMode = "raw";
   /** Length mode: body bytes not yet consumed. */
@@ -109,7 +114,10 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
       if (this.#wake !== null) this.#notify();
     };
     socket.on("end", end);
-    socket.on("close", end);
+    socket.on("close", () => {
+      end();
+      if (this.#timer !== null) clearTimeout(this.#timer);
+    });
     // A reset is an end of stream for reading; the writer reports it on write.
     socket.on("error", end);
     socket.resume();
@@ -212,13 +220,20 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
     else this._phase = "idle";
   }
 
-  /** Reads a request's header section into `message` (CPython's `parse_headers`). */
-  async _readHeaders(message: HTTPMessage, maxBytes: number): Promise<HTTPMessage> {
+  /**
+   * Reads a request's header section into `message` (CPython's
+   * `parse_headers`): synchronously when it is already buffered, the common case.
+   */
+  _readHeaders(message: HTTPMessage, maxBytes: number): HTTPMessage | Promise<HTTPMessage> {
     const reader = new HeaderReader(message, maxBytes);
+    return reader.read(this.#rb, this.#eof) ?? this.#readHeadersSlowly(reader);
+  }
+
+  async #readHeadersSlowly(reader: HeaderReader): Promise<HTTPMessage> {
     for (;;) {
+      await this.#wait();
       const done = reader.read(this.#rb, this.#eof);
       if (done !== null) return done;
-      await this.#wait();
     }
   }
 
@@ -366,12 +381,19 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   #notify(): void {
     const wake = this.#wake!;
     this.#wake = null;
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-    }
+    this.#reject = null;
+    // The timer is left running: the next wait refreshes it, and if it fires
+    // first it finds no waiter. Cheaper than clearing and re-creating it.
     wake();
   }
+
+  readonly #onTimeout = (): void => {
+    const reject = this.#reject;
+    if (reject === null) return;
+    this.#wake = null;
+    this.#reject = null;
+    reject(new TimeoutError());
+  };
 
   /** Milliseconds the next wait may last, or 0 for no limit. */
   #waitLimit(): number {
@@ -391,12 +413,14 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
     return new Promise<void>((resolve, reject) => {
       this.#wake = resolve;
       const ms = this.#waitLimit();
-      if (ms > 0) {
-        this.#timer = setTimeout(() => {
-          this.#timer = null;
-          this.#wake = null;
-          reject(new TimeoutError());
-        }, ms);
+      if (ms === 0) return;
+      this.#reject = reject;
+      if (this.#timer !== null && this.#timerMs === ms) {
+        this.#timer.refresh();
+      } else {
+        if (this.#timer !== null) clearTimeout(this.#timer);
+        this.#timer = setTimeout(this.#onTimeout, ms).unref();
+        this.#timerMs = ms;
       }
     });
   }

@@ -32,7 +32,8 @@ export class BrokenPipeError extends Error {
   }
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
+/** What `write()` and `flush()` return when there is nothing to wait for. */
+export const RESOLVED: Promise<void> = Promise.resolve();
 const COALESCE_LIMIT = 64 * 1024;
 
 function handled<T>(p: Promise<T>): Promise<T> {

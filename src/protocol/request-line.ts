@@ -88,6 +88,8 @@ const VERSION_PART = /^[0-9]{1,10}$/;
  * @param protocolVersion the handler's `protocol_version`, which decides persistence.
  */
 export function parseRequestLine(requestline: string, protocolVersion: string): RequestLine {
+  const fast = commonLine(requestline, protocolVersion);
+  if (fast !== null) return fast;
   const words = pySplit(requestline);
   if (words.length === 0) {
     return { words, closeConnection: true, error: { kind: "empty", status: 0, detail: "" } };
@@ -128,6 +130,29 @@ export function parseRequestLine(requestline: string, protocolVersion: string): 
     return { words, closeConnection: true, error: { kind: "http09-method", status: 400, detail: words[0]! } };
   }
   return { words, version, closeConnection: words.length === 2 ? true : closeConnection };
+}
+
+// Any byte that is not a plain word character or a single space: whitespace
+// other than SP, control bytes, and Python's extra separators.
+// eslint-disable-next-line no-control-regex
+const NOT_PLAIN = /[\x00-\x1f\x7f\x85\xa0]/;
+
+/**
+ * The common case, decided without splitting: `METHOD SP target SP HTTP/1.x`
+ * with single spaces and no other whitespace or control byte. Returns `null`
+ * for anything else, which the general path then decides. Same results.
+ */
+function commonLine(line: string, protocolVersion: string): RequestLine | null {
+  const n = line.length;
+  if (n < 11 || (!line.endsWith(" HTTP/1.1") && !line.endsWith(" HTTP/1.0"))) {
+    return null;
+  }
+  const sp1 = line.indexOf(" ");
+  const sp2 = n - 9;
+  if (sp1 <= 0 || sp1 + 1 >= sp2 || line.indexOf(" ", sp1 + 1) !== sp2 || NOT_PLAIN.test(line)) return null;
+  const version = line.slice(sp2 + 1);
+  const keepAlive = version === "HTTP/1.1" && protocolVersion >= "HTTP/1.1";
+  return { words: [line.slice(0, sp1), line.slice(sp1 + 1, sp2), version], version, closeConnection: !keepAlive };
 }
 
 /**
