@@ -56,6 +56,7 @@ export interface HandlerServer {
 export type Responses = Record<number, readonly [string, string]>;
 
 const EMPTY = Buffer.alloc(0);
+const REQUEST_LOG_FORMAT = '"%s" %s %s';
 // Header text must be ISO-8859-1 and must not carry CR or LF (API.md Rule 4).
 const UNSAFE_HEADER_TEXT = /[\r\n]|[^\x00-\xff]/;
 
@@ -554,7 +555,7 @@ export class BaseHTTPRequestHandler {
   /** Logs an accepted request: `"GET / HTTP/1.1" 200 -`. */
   log_request(code: StatusCode | string = "-", size: number | string = "-"): void {
     const c = typeof code === "object" ? code.value : code;
-    this.log_message('"%s" %s %s', this.requestline, String(c), String(size));
+    this.log_message(REQUEST_LOG_FORMAT, this.requestline, String(c), String(size));
   }
 
   /** Logs an error; by default the same as `log_message()`. */
@@ -567,8 +568,14 @@ export class BaseHTTPRequestHandler {
    * with `args` and its control characters escaped.
    */
   log_message(format: string, ...args: unknown[]): void {
-    const values = args.length === 1 && isPlainObject(args[0]) && format.includes("%(") ? args[0] : args;
-    const message = pyFormat(format, values);
+    let message: string;
+    if (format === REQUEST_LOG_FORMAT && args.length === 3 && args.every((a) => typeof a === "string")) {
+      // log_request()'s line, once per request: the same text pyFormat gives, without it.
+      message = `"${args[0] as string}" ${args[1] as string} ${args[2] as string}`;
+    } else {
+      const values = args.length === 1 && isPlainObject(args[0]) && format.includes("%(") ? args[0] : args;
+      message = pyFormat(format, values);
+    }
     writeLog(`${this.address_string()} - - [${this.log_date_time_string()}] ${escapeControl(message)}\n`);
   }
 
