@@ -21,3 +21,4 @@ export { HTTPStatus, type StatusInfo } from "./protocol/status.js";
 export { ProtocolError, type ProtocolErrorCode } from "./protocol/errors.js";
 export { TimeoutError, type RFile } from "./handler/rfile.js";
 export { BrokenPipeError, type WFile } from "./handler/wfile.js";
+export { SimpleHTTPRequestHandler, type SimpleHandlerOptions, type Source } from "./static/simple-handler.js";
