@@ -17,8 +17,8 @@
  * inside the directory's real path unless `follow_symlinks` is set.
  */
 
-import { constants, type Stats } from "node:fs";
-import { open, readdir, readlink, realpath, stat, type FileHandle } from "node:fs/promises";
+import { close, constants, fstatSync, open, read, readlinkSync, type Stats } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
 import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
@@ -42,6 +42,12 @@ export interface SimpleHandlerOptions {
   directory?: string;
 }
 
+/** An open file and what fstat said of it. */
+interface Opened {
+  fd: number;
+  stats: Stats;
+}
+
 /** Bytes per read when copying a file: large reads keep syscalls few. */
 const COPY_CHUNK = 512 * 1024;
 
@@ -63,25 +69,58 @@ class BytesSource implements Source {
   }
 }
 
+/** Opens `path` read-only without blocking on FIFOs; resolves to a descriptor. */
+function openFile(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    open(path, constants.O_RDONLY | constants.O_NONBLOCK, (err, fd) => (err ? reject(err) : resolve(fd)));
+  });
+}
+
+/** Reads up to `length` bytes at `position` into a new Buffer. */
+function readAt(fd: number, length: number, position: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const buf = Buffer.allocUnsafe(length);
+    read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(n === length ? buf : buf.subarray(0, n))));
+  });
+}
+
+/** Releases a descriptor (-1: none). */
+function closeFile(fd: number): void {
+  if (fd !== -1) close(fd, () => {});
+}
+
 /**
- * An open file, read from `start` to `end` inclusive, or as a sequence of
- * multipart parts (each preceded by its head) and a tail.
+ * An open file, sent as a sequence of pieces: byte ranges of the file and,
+ * for multipart responses, the bytes between them. The next chunk is read
+ * while the current one is being sent.
  */
 class FileSource implements Source {
-  readonly #file: FileHandle;
-  #closed = false;
+  #fd: number;
   /** What is left to send, in order: raw bytes, or a byte range of the file. */
   readonly #pieces: (Buffer | Range)[];
+  #ahead: Promise<Buffer> | null = null;
 
-  constructor(file: FileHandle, pieces: (Buffer | Range)[]) {
-    this.#file = file;
+  constructor(fd: number, pieces: (Buffer | Range)[]) {
+    this.#fd = fd;
     this.#pieces = pieces;
   }
 
-  async read(n: number): Promise<Buffer> {
+  read(n: number): Promise<Buffer> {
+    const current = this.#ahead ?? this.#next(n);
+    this.#ahead = null;
+    return current.then((chunk) => {
+      if (chunk.length > 0 && this.#fd !== -1) {
+        this.#ahead = this.#next(n);
+        this.#ahead.catch(() => {}); // surfaced by the next read()
+      }
+      return chunk;
+    });
+  }
+
+  async #next(n: number): Promise<Buffer> {
     for (;;) {
       const piece = this.#pieces[0];
-      if (piece === undefined || this.#closed) return Buffer.alloc(0);
+      if (piece === undefined || this.#fd === -1) return Buffer.alloc(0);
       if (Buffer.isBuffer(piece)) {
         this.#pieces.shift();
         if (piece.length > 0) return piece;
@@ -92,21 +131,22 @@ class FileSource implements Source {
         this.#pieces.shift();
         continue;
       }
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await this.#file.read(buf, 0, want, piece.start);
-      if (bytesRead === 0) {
-        // The file shrank under us: what was promised cannot be sent.
-        throw new Error("file changed while being sent");
-      }
-      piece.start += bytesRead;
-      return bytesRead === want ? buf : buf.subarray(0, bytesRead);
+      const position = piece.start;
+      piece.start += want;
+      const chunk = await readAt(this.#fd, want, position);
+      // The file shrank under us: what was promised cannot be sent.
+      if (chunk.length < want) throw new Error("file changed while being sent");
+      return chunk;
     }
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#file.close();
+    if (this.#fd === -1) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    // A read in flight finishes before the descriptor is released.
+    await this.#ahead?.catch(() => {});
+    closeFile(fd);
   }
 }
 
@@ -188,16 +228,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<Source | null> {
     let path = this.translate_path(this.path);
-    if (path.includes("\0")) {
-      this.send_error(404, "File not found");
-      return null;
-    }
-    const st = await stat(path).catch(() => null);
-    if (st !== null && st.isDirectory()) {
-      if (!(await this.#allowed(path))) {
-        this.send_error(404, "File not found");
-        return null;
-      }
+    let opened = path.includes("\0") ? null : await this.#open(path);
+    if (opened === null && !path.includes("\0")) opened = await this.#unreadableDirectory(path);
+    if (opened !== null && opened.stats.isDirectory()) {
+      closeFile(opened.fd);
       const parts = splitTarget(this.path);
       if (!parts.path.endsWith("/") && !parts.path.endsWith("%2f") && !parts.path.endsWith("%2F")) {
         // Redirect the browser, as Apache does.
@@ -210,47 +244,85 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         this.end_headers();
         return null;
       }
-      let index: string | null = null;
+      let index: Opened | null = null;
       for (const name of this.index_pages) {
-        const candidate = join(path, name);
-        const s = await stat(candidate).catch(() => null);
-        if (s !== null && s.isFile()) {
+        const candidate = await this.#open(join(path, name));
+        if (candidate !== null && candidate.stats.isFile()) {
           index = candidate;
+          path = join(path, name);
           break;
         }
+        if (candidate !== null) closeFile(candidate.fd);
       }
       if (index === null) return this.list_directory(path);
-      path = index;
+      opened = index;
     }
     const ctype = this.guess_type(path);
-    // A trailing "/" on a file is 404 (CPython issue 17324).
-    if (path.endsWith("/")) {
-      this.send_error(404, "File not found");
-      return null;
-    }
-    let file: FileHandle;
-    try {
-      file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    } catch {
+    // A trailing "/" on a file is 404 (CPython issue 17324); so is what
+    // cannot be opened, is not a regular file, or lies outside the directory.
+    if (opened === null || path.endsWith("/") || !opened.stats.isFile()) {
+      if (opened !== null) closeFile(opened.fd);
       this.send_error(404, "File not found");
       return null;
     }
     try {
-      const fs = await file.stat();
-      if (!fs.isFile() || !(await this.#allowed(path, file))) {
-        await file.close();
-        this.send_error(404, "File not found");
-        return null;
-      }
-      return this.#sendFileHead(file, fs, ctype);
+      return this.#sendFileHead(opened.fd, opened.stats, ctype);
     } catch (e) {
-      await file.close();
+      closeFile(opened.fd);
       throw e;
     }
   }
 
+  /**
+   * A directory that cannot be opened (no read permission) is still a
+   * directory: CPython redirects it or answers "No permission to list
+   * directory", not "File not found".
+   */
+  async #unreadableDirectory(path: string): Promise<Opened | null> {
+    const stats = await stat(path).catch(() => null);
+    if (stats === null || !stats.isDirectory()) return null;
+    if (!this.follow_symlinks) {
+      this.#root ??= realpath(this.directory);
+      const [real, root] = await Promise.all([realpath(path), this.#root]).catch(() => ["", "\0"]);
+      if (!isInside(real!, root!)) return null;
+    }
+    return { fd: -1, stats };
+  }
+
+  /**
+   * Opens `path` and checks where it really is: `null` when it cannot be
+   * opened or (unless `follow_symlinks`) its real path lies outside the
+   * directory's. The real path is read back from the open descriptor, so a
+   * file swapped for a symlink after the path was looked at is still caught.
+   */
+  async #open(path: string): Promise<Opened | null> {
+    let fd: number;
+    try {
+      fd = await openFile(path);
+    } catch {
+      return null;
+    }
+    try {
+      const stats = fstatSync(fd);
+      if (this.follow_symlinks) return { fd, stats };
+      this.#root ??= realpath(this.directory);
+      const root = await this.#root;
+      let real: string;
+      try {
+        real = readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        real = await realpath(path); // no /proc: the path's, checked just after opening
+      }
+      if (isInside(real, root)) return { fd, stats };
+    } catch {
+      // The directory itself is gone, or the descriptor could not be examined.
+    }
+    closeFile(fd);
+    return null;
+  }
+
   /** The head of a file's response; decides 200, 304, 206 or 416. */
-  #sendFileHead(file: FileHandle, fs: Stats, ctype: string): Source | null {
+  #sendFileHead(fd: number, fs: Stats, ctype: string): Source | null {
     const size = fs.size;
     const validators = { size, mtimeMs: fs.mtimeMs };
     const decision = decide(this.command ?? "", this.headers, validators);
@@ -259,13 +331,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     const lastModified = this.date_time_string(fs.mtimeMs / 1000);
     switch (decision.kind) {
       case "not-modified":
-        void file.close();
+        closeFile(fd);
         this.send_response(304);
         this.send_header("ETag", etag);
         this.end_headers();
         return null;
       case "unsatisfiable":
-        void file.close();
+        closeFile(fd);
         this.send_response(416);
         this.send_header("Content-Range", `bytes */${size}`);
         this.send_header("Content-Length", "0");
@@ -281,7 +353,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
           this.send_header("Content-Length", String(r.end - r.start + 1));
           this.#validatorHeaders(lastModified, etag);
           this.end_headers();
-          return new FileSource(file, [{ ...r }]);
+          return new FileSource(fd, [{ ...r }]);
         }
         const boundary = newBoundary();
         const body = multipartByteranges(ranges, size, contentType, boundary);
@@ -292,7 +364,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         const pieces: (Buffer | Range)[] = [];
         for (const part of body.parts) pieces.push(part.head, { ...part.range });
         pieces.push(body.tail);
-        return new FileSource(file, pieces);
+        return new FileSource(fd, pieces);
       }
       case "full":
         this.send_response(200);
@@ -300,7 +372,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         this.send_header("Content-Length", String(size));
         this.#validatorHeaders(lastModified, etag);
         this.end_headers();
-        return new FileSource(file, size > 0 ? [{ start: 0, end: size - 1 }] : []);
+        return new FileSource(fd, size > 0 ? [{ start: 0, end: size - 1 }] : []);
     }
   }
 
@@ -309,30 +381,6 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     this.send_header("Last-Modified", lastModified);
     this.send_header("ETag", etag);
     this.send_header("Accept-Ranges", "bytes");
-  }
-
-  /**
-   * Whether `path` (or the open `file`) may be served: its real path lies
-   * inside the directory's, unless `follow_symlinks` is set.
-   */
-  async #allowed(path: string, file?: FileHandle): Promise<boolean> {
-    if (this.follow_symlinks) return true;
-    this.#root ??= realpath(this.directory);
-    let root: string;
-    try {
-      root = await this.#root;
-    } catch {
-      return false;
-    }
-    let real: string;
-    try {
-      // The descriptor's own path: a file replaced by a symlink after the
-      // path was checked is still caught (Linux; elsewhere, the path's).
-      real = file !== undefined ? await readlink(`/proc/self/fd/${file.fd}`).catch(() => realpath(path)) : await realpath(path);
-    } catch {
-      return false;
-    }
-    return isInside(real, root);
   }
 
   /**
