@@ -376,10 +376,11 @@ function ifNoneMatchMatches(value: string, etag: string): boolean {
     const close = v.indexOf('"', i + 1);
     if (close === -1) return false;
     for (let k = i + 1; k < close; k++) if (!isEtagc(v.charCodeAt(k))) return false;
-    if (v.slice(i, close + 1) === ours) return true;
+    const tag = v.slice(i, close + 1);
     i = close + 1;
     while (isOws(v[i])) i++;
-    if (i < v.length && v[i] !== ",") return false;
+    if (i < v.length && v[i] !== ",") return false; // `"tag" junk` is one malformed member
+    if (tag === ours) return true;
   }
   return false;
 }
