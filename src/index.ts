@@ -22,3 +22,10 @@ export { ProtocolError, type ProtocolErrorCode } from "./protocol/errors.js";
 export { TimeoutError, type RFile } from "./handler/rfile.js";
 export { BrokenPipeError, type WFile } from "./handler/wfile.js";
 export { SimpleHTTPRequestHandler, type SimpleHandlerOptions, type Source } from "./static/simple-handler.js";
+export {
+  HTTPSServer,
+  ThreadingHTTPSServer,
+  TLSLoadError,
+  type HTTPSServerOptions,
+  type KeyPassword,
+} from "./server/https-server.js";

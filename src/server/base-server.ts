@@ -393,6 +393,11 @@ export class TCPServer extends BaseServer {
     }
   }
 
+  /** Rejects `ready` with `error` (a subclass that cannot bind). */
+  _bindFailed(error: unknown): void {
+    this.#bound.reject(error);
+  }
+
   /** Hook for subclasses between binding and `ready` (HTTPServer stores the name). */
   async _afterBind(): Promise<void> {}
 
