@@ -38,24 +38,28 @@
  * extension and is `application/octet-stream`. CPython sends that type with
  * no `Content-Encoding`, and so do we. `.zst` is not an encoding for CPython
  * 3.14 and neither table has a type for it: `application/octet-stream`.
- * `.tgz`, `.taz`, `.tz`, `.tbz2`
- * and `.txz` are `application/x-tar` (the suffix map turns them into
- * `.tar.<encoding>`), and `.svgz` is `image/svg+xml`.
+ * `.tgz`, `.taz`, `.tz`, `.tbz2` and `.txz` are `application/x-tar` (the
+ * suffix map turns them into `.tar.<encoding>`), and `.svgz` is
+ * `image/svg+xml`.
  */
 
 import mimeDb from "mime-db";
 
 /**
- * CPython 3.14's `SimpleHTTPRequestHandler.extensions_map`: compressed files
- * are served as themselves, not as their inner type. A subclass replaces it
- * or extends a copy (`{ ...DEFAULT_EXTENSIONS_MAP, ".foo": "text/plain" }`).
+ * CPython 3.14's `SimpleHTTPRequestHandler.extensions_map` (also its
+ * `_encodings_map_default`): compressed files are served as themselves, not
+ * as their inner type. It is deliberately not frozen: Python code mutates the
+ * class attribute in place (`Handler.extensions_map['.wasm'] = ...`), which
+ * changes it for every handler sharing the object, and that must keep
+ * working; a subclass that wants its own table assigns a copy
+ * (`{ ...DEFAULT_EXTENSIONS_MAP, ".foo": "text/plain" }`).
  */
-export const DEFAULT_EXTENSIONS_MAP: Record<string, string> = Object.freeze({
+export const DEFAULT_EXTENSIONS_MAP: Record<string, string> = {
   ".gz": "application/gzip",
   ".Z": "application/octet-stream",
   ".bz2": "application/x-bzip2",
   ".xz": "application/x-xz",
-}) as Record<string, string>;
+};
 
 /** CPython 3.14's `mimetypes._suffix_map_default` (keys matched lower-cased). */
 const SUFFIX_MAP: ReadonlyMap<string, string> = new Map([
@@ -79,7 +83,9 @@ const ENCODINGS_MAP: ReadonlyMap<string, string> = new Map([
 /**
  * CPython 3.14's `mimetypes._types_map_default` (Lib/mimetypes.py, in its
  * order: sorted by type). The strict table only: `common_types` is used by
- * `guess_type(strict=False)`, which `http.server` never calls.
+ * `guess_type(strict=False)`, which `http.server` never calls. (3.15 adds
+ * `.toml` and `.cjs`, renames `application/x-texinfo` and moves `.ai` to
+ * `application/pdf`; mime-db already answers `.toml` and `.cjs`.)
  */
 const CPYTHON_TYPES_MAP: ReadonlyArray<readonly [ext: string, type: string]> = [
   [".js", "text/javascript"],

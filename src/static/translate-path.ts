@@ -15,7 +15,8 @@
  *    after the split, so on POSIX that last test is CPython's dead code,
  *    kept for fidelity);
  * 6. join the words onto `directory` with `posixpath.join`, then re-append
- *    the trailing `/`.
+ *    the trailing `/` (as `./` when `directory` is empty and no word is
+ *    left, where CPython's `/` would name the filesystem root).
  *
  * Why the result never leaves `directory`: after step 5 every word is a
  * non-empty name other than `.`/`..` and without `/`, and `posixpath.join`
@@ -73,8 +74,13 @@ function posixJoin(a: string, b: string): string {
  * ended with one; it never contains a `.` or `..` segment it did not get from
  * `directory`.
  *
+ * Differs from CPython: with an empty `directory` (which CPython treats as
+ * the current directory) a path with no names and a trailing slash, such as
+ * `/`, gives `./`; CPython gives `/`, the filesystem root.
+ *
  * @param path the request target as received, e.g. `/a%20b/?q=1#top`.
- * @param directory the served directory, used as given (not resolved).
+ * @param directory the served directory, used as given (not resolved); an
+ *   empty string means the current directory and gives relative results.
  */
 export function translatePath(path: string, directory: string): string {
   // abandon query parameters
@@ -94,7 +100,9 @@ export function translatePath(path: string, directory: string): string {
     if (word === "" || word === "." || word === ".." || word.includes("/")) continue;
     result = posixJoin(result, word);
   }
-  if (trailingSlash) result += "/";
+  // CPython appends the slash unconditionally, so with `directory == ''`
+  // the path `/` becomes `/`, the filesystem root; `./` keeps it relative.
+  if (trailingSlash) result = result === "" ? "./" : result + "/";
   return result;
 }
 
