@@ -27,6 +27,7 @@ import { contentRange, decide, etagFor, multipartByteranges, newBoundary, type R
 import { renderListing, sortEntries, type ListingEntry } from "./directory-listing.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { translatePath } from "./translate-path.js";
+import { hasLoneSurrogate } from "./url.js";
 
 /** Something `send_head()` hands to `copyfile()`: Python's file object, reduced to what is used. */
 export interface Source {
@@ -228,8 +229,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<Source | null> {
     let path = this.translate_path(this.path);
-    let opened = path.includes("\0") ? null : await this.#open(path);
-    if (opened === null && !path.includes("\0")) opened = await this.#unreadableDirectory(path);
+    // A NUL or a lone surrogate has no file name on disk (Node would throw or
+    // substitute U+FFFD): such a path names nothing.
+    const nameable = !path.includes("\0") && !hasLoneSurrogate(path);
+    let opened = nameable ? await this.#open(path) : null;
+    if (opened === null && nameable) opened = await this.#unreadableDirectory(path);
     if (opened !== null && opened.stats.isDirectory()) {
       closeFile(opened.fd);
       const parts = splitTarget(this.path);
