@@ -27,7 +27,7 @@ import { contentRange, decide, etagFor, multipartByteranges, newBoundary, type R
 import { renderListing, sortEntries, type ListingEntry } from "./directory-listing.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { translatePath } from "./translate-path.js";
-import { hasLoneSurrogate } from "./url.js";
+import { fsDecode, fsEncode } from "./url.js";
 
 /** Something `send_head()` hands to `copyfile()`: Python's file object, reduced to what is used. */
 export interface Source {
@@ -71,7 +71,7 @@ class BytesSource implements Source {
 }
 
 /** Opens `path` read-only without blocking on FIFOs; resolves to a descriptor. */
-function openFile(path: string): Promise<number> {
+function openFile(path: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     open(path, constants.O_RDONLY | constants.O_NONBLOCK, (err, fd) => (err ? reject(err) : resolve(fd)));
   });
@@ -151,9 +151,11 @@ class FileSource implements Source {
   }
 }
 
-/** Whether `child` is `parent` or lies below it (both absolute, normalised). */
-function isInside(child: string, parent: string): boolean {
-  return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+/** Whether `child` is `parent` or lies below it (both absolute, normalised, as bytes). */
+function isInside(child: Buffer, parent: Buffer): boolean {
+  const n = parent.length > 1 && parent[parent.length - 1] === 0x2f ? parent.length - 1 : parent.length;
+  if (child.length === n) return child.equals(parent.subarray(0, n));
+  return child.length > n && child.subarray(0, n).equals(parent.subarray(0, n)) && (n === 1 || child[n] === 0x2f);
 }
 
 /** `urllib.parse.urlsplit(path)`'s path, query and fragment for an origin-form target. */
@@ -196,8 +198,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   declare follow_symlinks: boolean;
 
-  /** The real path of `directory`, resolved once per connection. */
-  #root: Promise<string> | null = null;
+  /** The real path of `directory` (bytes), resolved once per connection. */
+  #root: Promise<Buffer> | null = null;
 
   constructor(request: Socket, client_address: ClientAddress, server: HandlerServer, options: SimpleHandlerOptions = {}) {
     super(request, client_address, server);
@@ -229,9 +231,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<Source | null> {
     let path = this.translate_path(this.path);
-    // A NUL or a lone surrogate has no file name on disk (Node would throw or
-    // substitute U+FFFD): such a path names nothing.
-    const nameable = !path.includes("\0") && !hasLoneSurrogate(path);
+    // A NUL has no file name on disk: such a path names nothing.
+    const nameable = !path.includes("\0");
     let opened = nameable ? await this.#open(path) : null;
     if (opened === null && nameable) opened = await this.#unreadableDirectory(path);
     if (opened !== null && opened.stats.isDirectory()) {
@@ -283,14 +284,21 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * directory", not "File not found".
    */
   async #unreadableDirectory(path: string): Promise<Opened | null> {
-    const stats = await stat(path).catch(() => null);
+    const fsPath = fsEncode(path);
+    if (fsPath === null) return null;
+    const stats = await stat(fsPath).catch(() => null);
     if (stats === null || !stats.isDirectory()) return null;
     if (!this.follow_symlinks) {
-      this.#root ??= realpath(this.directory);
-      const [real, root] = await Promise.all([realpath(path), this.#root]).catch(() => ["", "\0"]);
-      if (!isInside(real!, root!)) return null;
+      const [real, root] = await Promise.all([realpath(fsPath, { encoding: "buffer" }), this.#rootPath()]).catch(() => [null, null]);
+      if (real === null || root === null || !isInside(real, root)) return null;
     }
     return { fd: -1, stats };
+  }
+
+  /** The directory's real path, as bytes. */
+  #rootPath(): Promise<Buffer> {
+    this.#root ??= realpath(this.directory, { encoding: "buffer" });
+    return this.#root;
   }
 
   /**
@@ -300,22 +308,25 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * file swapped for a symlink after the path was looked at is still caught.
    */
   async #open(path: string): Promise<Opened | null> {
+    // Lone surrogates U+DC80–U+DCFF stand for the bytes of a name that is not
+    // UTF-8 (Python's surrogateescape): open by bytes, as CPython does.
+    const fsPath = fsEncode(path);
+    if (fsPath === null) return null;
     let fd: number;
     try {
-      fd = await openFile(path);
+      fd = await openFile(fsPath);
     } catch {
       return null;
     }
     try {
       const stats = fstatSync(fd);
       if (this.follow_symlinks) return { fd, stats };
-      this.#root ??= realpath(this.directory);
-      const root = await this.#root;
-      let real: string;
+      const root = await this.#rootPath();
+      let real: Buffer;
       try {
-        real = readlinkSync(`/proc/self/fd/${fd}`);
+        real = readlinkSync(`/proc/self/fd/${fd}`, { encoding: "buffer" });
       } catch {
-        real = await realpath(path); // no /proc: the path's, checked just after opening
+        real = await realpath(fsPath, { encoding: "buffer" }); // no /proc: the path's, checked just after opening
       }
       if (isInside(real, root)) return { fd, stats };
     } catch {
@@ -393,19 +404,26 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * directory cannot be read.
    */
   async list_directory(path: string): Promise<Source | null> {
+    const fsPath = fsEncode(path);
     let dirents;
     try {
-      dirents = await readdir(path, { withFileTypes: true });
+      if (fsPath === null) throw new Error("unencodable path");
+      dirents = await readdir(fsPath, { withFileTypes: true, encoding: "buffer" });
     } catch {
       this.send_error(404, "No permission to list directory");
       return null;
     }
+    const slash = Buffer.from("/");
     const entries: ListingEntry[] = await Promise.all(
       dirents.map(async (d): Promise<ListingEntry> => {
         const isSymlink = d.isSymbolicLink();
         let isDir = d.isDirectory();
-        if (isSymlink) isDir = (await stat(join(path, d.name)).catch(() => null))?.isDirectory() ?? false;
-        return { name: d.name, isDir, isSymlink };
+        if (isSymlink) {
+          const target = Buffer.concat([fsPath!, slash, d.name]);
+          isDir = (await stat(target).catch(() => null))?.isDirectory() ?? false;
+        }
+        // Names that are not UTF-8 keep their bytes (Python's surrogateescape).
+        return { name: fsDecode(d.name), isDir, isSymlink };
       }),
     );
     const encoded = renderListing(this.path, sortEntries(entries));
