@@ -1,21 +1,405 @@
 /**
- * The `http.server` command. For now it only prints its usage: serving a
- * directory arrives with SimpleHTTPRequestHandler (TODO(#3)).
+ * The `http.server` command: `python -m http.server` on Node.js. `main(argv)`
+ * does everything and resolves to the exit status; `bin.ts` only calls it and
+ * exits, so tests can run the real command and callers can embed it.
+ *
+ * Strategy, as CPython 3.14's `_main()` and `test()`:
+ *
+ * 1. Parse the arguments (`args.ts`); `--help` prints and exits 0, a usage
+ *    error prints argparse's two lines and exits 2.
+ * 2. Check what CPython leaves to fail later: `--directory` must be a
+ *    directory (CPython would serve 404s from a missing one; we refuse).
+ * 3. `chooseHandler()`: SimpleHTTPRequestHandler with `directory`,
+ *    `protocol_version` and `follow_symlinks` set on an inline subclass
+ *    (Python's `partial(..., directory=d)`; the library's class is never
+ *    touched). `chooseServer()`: a `ThreadingHTTPServer` subclass. `--cgi`
+ *    and `--tls-cert` are refused there for now, so wiring them later changes
+ *    these two functions only.
+ * 4. Bind: all interfaces means `::`, which Node makes dual-stack (CPython's
+ *    `DualStackServerMixin` clears IPV6_V6ONLY the same way), falling back to
+ *    `0.0.0.0` where IPv6 is unavailable; `--bind` is resolved with
+ *    `dns.lookup()` and the first answer is used, as CPython's
+ *    `_get_best_family()` takes the first of `getaddrinfo()`.
+ * 5. Print CPython's banner (the real port when 0 was asked for), then, as
+ *    an extension, the machine's LAN URLs on indented lines below it.
+ * 6. Serve until a signal. SIGINT: CPython's "Keyboard interrupt received,
+ *    exiting." and exit 0 at once. SIGTERM (CPython just dies): stop
+ *    accepting, close idle keep-alive connections, let requests in flight
+ *    finish for up to `DRAIN_TIMEOUT` seconds, exit 0.
+ *
+ * Every failure is one line on stderr, never a stack trace: exit 2 for what
+ * the user typed, exit 1 for what the machine refused (a port in use, a name
+ * that does not resolve).
  */
 
-export const USAGE = `usage: http.server [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
-                   [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
-                   [port]
+import { lookup } from "node:dns/promises";
+import { stat } from "node:fs/promises";
+import type { Socket } from "node:net";
+import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
+import { resolve } from "node:path";
+import type { ClientAddress, HandlerServer } from "../handler/base-handler.js";
+import { pyRepr } from "../handler/py-format.js";
+import type { AddressFamily, ServerAddress } from "../server/address.js";
+import type { RequestHandlerClass } from "../server/base-server.js";
+import { ThreadingHTTPServer } from "../server/http-server.js";
+import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
+import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
 
-Serving a directory is not implemented yet.
-`;
+/** Seconds SIGTERM waits for requests in flight before closing their connections. */
+export const DRAIN_TIMEOUT = 10;
 
-/** Runs the command with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  if (argv.includes("-h") || argv.includes("--help")) {
-    process.stdout.write(USAGE);
+/** Where the command writes: `process.stdout` / `process.stderr` fit. */
+export interface Output {
+  write(chunk: string, callback?: (error?: Error | null) => void): boolean;
+  on?(event: "error", listener: (error: Error) => void): unknown;
+  off?(event: "error", listener: (error: Error) => void): unknown;
+}
+
+/** The signals the command handles. */
+export type StopSignal = "SIGINT" | "SIGTERM";
+
+/** Where signals come from: `process` fits; tests may pass an EventEmitter. */
+export interface SignalSource {
+  on(signal: StopSignal, listener: () => void): unknown;
+  off(signal: StopSignal, listener: () => void): unknown;
+}
+
+/** The command's surroundings; `process`'s by default. */
+export interface CliIO {
+  stdout: Output;
+  stderr: Output;
+  signals?: SignalSource;
+}
+
+/** A mistake in what was typed: usage and the message on stderr, exit 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Something the machine refused: the message on stderr, exit 1. */
+export class CliError extends Error {
+  override name = "CliError";
+}
+
+/** What `chooseServer()` returns: a server class constructed as `new S(address, Handler)`. */
+export type ServerClass = new (server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) => ThreadingHTTPServer;
+
+/**
+ * The handler class for these options: SimpleHTTPRequestHandler serving
+ * `directory`, with `protocol_version` and `follow_symlinks` set on a
+ * subclass (CPython sets `HandlerClass.protocol_version` on the library's
+ * class itself; we never mutate it).
+ * @throws UsageError for `--cgi`, not supported yet.
+ */
+export function chooseHandler(options: CliOptions, directory: string): RequestHandlerClass {
+  if (options.cgi) {
+    // TODO(#5): CGIHTTPRequestHandler, with the same subclassing.
+    throw new UsageError("argument --cgi: CGI is not supported yet");
+  }
+  class Handler extends SimpleHTTPRequestHandler {
+    constructor(request: Socket, client_address: ClientAddress, server: HandlerServer) {
+      super(request, client_address, server, { directory });
+    }
+  }
+  Handler.prototype.protocol_version = options.protocol;
+  Handler.prototype.follow_symlinks = options.follow_symlinks;
+  return Handler;
+}
+
+/**
+ * The server class for these options: CPython's `HTTPDualStackServer`, a
+ * `ThreadingHTTPServer` subclass. (Dual-stack needs nothing more here: Node
+ * listens on `::` with IPV6_V6ONLY cleared.)
+ * @throws UsageError for `--tls-cert`, not supported yet.
+ */
+export function chooseServer(options: CliOptions): ServerClass {
+  if (options.tls_cert !== null) {
+    // TODO(#4): ThreadingHTTPSServer with certfile, keyfile and the password file's text, stripped, as CPython reads it.
+    throw new UsageError("argument --tls-cert: HTTPS is not supported yet");
+  }
+  class HTTPDualStackServer extends ThreadingHTTPServer {}
+  return HTTPDualStackServer;
+}
+
+/** `host:port`, with an IPv6 host in brackets, as in a URL. */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** CPython 3.14's banner line (without the newline). */
+export function banner(scheme: "HTTP" | "HTTPS", host: string, port: number): string {
+  return `Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${hostPort(host, port)}/) ...`;
+}
+
+/** Whether an IPv6 address is link-local (fe80::/10): unusable in a URL without a zone. */
+function isLinkLocal(address: string): boolean {
+  return /^fe[89ab]/i.test(address);
+}
+
+/**
+ * Extension (not in CPython): the URLs this machine can be reached at when
+ * bound to all interfaces — non-internal IPv4 addresses first, then global
+ * IPv6 ones when bound dual-stack — as `[url, interface]` pairs. Empty when
+ * bound to one address.
+ */
+export function lanUrls(
+  boundHost: string,
+  port: number,
+  scheme = "http",
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+): [url: string, iface: string][] {
+  if (boundHost !== "::" && boundHost !== "0.0.0.0") return [];
+  const v4: [string, string][] = [];
+  const v6: [string, string][] = [];
+  const seen = new Set<string>();
+  for (const [name, addresses] of Object.entries(interfaces)) {
+    for (const a of addresses ?? []) {
+      if (a.internal || seen.has(a.address)) continue;
+      if (a.family === "IPv4") v4.push([`${scheme}://${hostPort(a.address, port)}/`, name]);
+      else if (boundHost === "::" && !isLinkLocal(a.address)) v6.push([`${scheme}://${hostPort(a.address, port)}/`, name]);
+      else continue;
+      seen.add(a.address);
+    }
+  }
+  return [...v4, ...v6];
+}
+
+/** The directory to serve, absolute. @throws UsageError when it is not a directory. */
+async function checkDirectory(given: string | null): Promise<string> {
+  let path: string;
+  try {
+    path = resolve(given ?? process.cwd());
+  } catch {
+    throw new CliError("the current directory no longer exists");
+  }
+  const shown = pyRepr(given ?? path);
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new UsageError(`argument -d/--directory: no such directory: ${shown}`);
+    throw new UsageError(`argument -d/--directory: cannot use ${shown}: ${describe(e)}`);
+  }
+  if (!isDirectory) throw new UsageError(`argument -d/--directory: not a directory: ${shown}`);
+  return path;
+}
+
+/** An address to try binding to. */
+export interface BindTarget {
+  host: string;
+  family: AddressFamily;
+}
+
+/** `EAFNOSUPPORT` (no IPv6 in the kernel) and `EADDRNOTAVAIL` (IPv6 disabled): try IPv4. */
+const FALLBACK_CODES = new Set(["EAFNOSUPPORT", "EADDRNOTAVAIL"]);
+
+/** The addresses to try: `::` then `0.0.0.0` for all interfaces, else the first `dns.lookup()` answer. */
+export async function bindTargets(bind: string | null): Promise<BindTarget[]> {
+  // "" is all interfaces, as in a Python server_address (CPython's CLI fails on it).
+  if (bind === null || bind === "") {
+    return [
+      { host: "::", family: "AF_INET6" },
+      { host: "0.0.0.0", family: "AF_INET" },
+    ];
+  }
+  try {
+    const { address, family } = await lookup(bind);
+    return [{ host: address, family: family === 6 ? "AF_INET6" : "AF_INET" }];
+  } catch (e) {
+    throw new CliError(`cannot resolve ${pyRepr(bind)}: ${describe(e)}`);
+  }
+}
+
+/**
+ * Binds the first target that works, moving on only when the one before is
+ * unavailable (no IPv6); resolves once listening.
+ * @throws CliError when none can be bound.
+ */
+export async function listen(Server: ServerClass, Handler: RequestHandlerClass, targets: BindTarget[], port: number): Promise<ThreadingHTTPServer> {
+  for (let i = 0; ; i++) {
+    const target = targets[i]!;
+    // CPython sets ServerClass.address_family from _get_best_family(); ours
+    // follows from the host string, so the shared class stays untouched.
+    const httpd = new Server([target.host, port], Handler);
+    try {
+      await httpd.ready;
+      return httpd;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (i + 1 < targets.length && code !== undefined && FALLBACK_CODES.has(code)) continue;
+      throw new CliError(`cannot bind to ${hostPort(target.host, port)}: ${describe(e)}`);
+    }
+  }
+}
+
+/** Plain words for the system errors a user may meet; the code otherwise. */
+const ERROR_WORDS: Readonly<Record<string, string>> = {
+  EADDRINUSE: "address already in use",
+  EADDRNOTAVAIL: "address not available on this machine",
+  EAFNOSUPPORT: "address family not supported",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTFOUND: "name not found",
+  EAI_AGAIN: "temporary failure in name resolution",
+  ELOOP: "too many symbolic links",
+};
+
+/** One line describing an error, without a stack. */
+function describe(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === "string" && code in ERROR_WORDS) return ERROR_WORDS[code]!;
+  const message = e instanceof Error ? e.message : String(e);
+  return message.split("\n", 1)[0]!;
+}
+
+/** Resolves once everything written to `out` so far has been handed to the system. */
+function flushed(out: Output): Promise<void> {
+  return new Promise((done) => {
+    try {
+      out.write("", () => done());
+    } catch {
+      done();
+    }
+  });
+}
+
+/** Resolves once `socket` is closed (the client has read the response and closed, or the linger ran out). */
+function closed(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((done) => socket.once("close", () => done()));
+}
+
+/** Delivers signals in order to whoever waits; installed for the command's lifetime. */
+class SignalQueue {
+  readonly #source: SignalSource;
+  readonly #pending: StopSignal[] = [];
+  #waiter: ((signal: StopSignal) => void) | null = null;
+  readonly #onInt = (): void => this.#push("SIGINT");
+  readonly #onTerm = (): void => this.#push("SIGTERM");
+
+  constructor(source: SignalSource) {
+    this.#source = source;
+    source.on("SIGINT", this.#onInt);
+    source.on("SIGTERM", this.#onTerm);
+  }
+
+  #push(signal: StopSignal): void {
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter(signal);
+    } else {
+      this.#pending.push(signal);
+    }
+  }
+
+  /** The next signal. */
+  next(): Promise<StopSignal> {
+    const queued = this.#pending.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((done) => (this.#waiter = done));
+  }
+
+  /** Removes the listeners (the process's default signal behaviour returns). */
+  dispose(): void {
+    this.#source.off("SIGINT", this.#onInt);
+    this.#source.off("SIGTERM", this.#onTerm);
+  }
+}
+
+/**
+ * Stops the server gracefully: no new connections, idle keep-alive
+ * connections closed, requests in flight finished — until `timeoutMs` or
+ * the next signal. Resolves to the number of connections cut short.
+ */
+async function drain(httpd: ThreadingHTTPServer, timeoutMs: number, signals: SignalQueue): Promise<number> {
+  await httpd.shutdown();
+  const inFlight = httpd._activeSockets;
+  // Closes the listener and idle connections; tells the others to close
+  // after their current response. Daemon "threads": it does not wait.
+  await httpd.server_close();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(inFlight.map(closed)),
+    new Promise<void>((done) => (timer = setTimeout(done, timeoutMs))),
+    signals.next(),
+  ]);
+  clearTimeout(timer);
+  const left = inFlight.filter((s) => !s.destroyed);
+  for (const s of left) s.destroy();
+  return left.length;
+}
+
+/** Serves until a signal; resolves to the exit status. */
+async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
+  const directory = await checkDirectory(options.directory);
+  const Handler = chooseHandler(options, directory);
+  const Server = chooseServer(options);
+  const httpd = await listen(Server, Handler, await bindTargets(options.bind), options.port);
+
+  const [host, port] = httpd.server_address;
+  const scheme = options.tls_cert !== null ? "HTTPS" : "HTTP";
+  let text = banner(scheme, host, port) + "\n";
+  for (const [url, iface] of lanUrls(host, port, scheme.toLowerCase())) text += `  ${url} (${iface})\n`;
+  io.stdout.write(text);
+
+  const served = httpd.serve_forever().then(
+    () => null,
+    (e: unknown) => e,
+  );
+  const outcome = await Promise.race([signals.next(), served.then((e) => ({ failed: e }))]);
+
+  if (outcome === "SIGTERM") {
+    io.stdout.write("\nSIGTERM received, finishing requests in flight, exiting.\n");
+    const cut = await drain(httpd, DRAIN_TIMEOUT * 1000, signals);
+    if (cut > 0) io.stderr.write(`${PROG}: closed ${cut} connection(s) still busy after the drain\n`);
     return 0;
   }
-  process.stderr.write(USAGE);
-  return 2;
+  // SIGINT, or the loop failing: stop at once, as CPython's exit kills its daemon threads.
+  await httpd.shutdown();
+  const inFlight = httpd._activeSockets;
+  await httpd.server_close();
+  for (const s of inFlight) s.destroy();
+  if (outcome === "SIGINT") {
+    io.stdout.write("\nKeyboard interrupt received, exiting.\n");
+    return 0;
+  }
+  if (outcome.failed === null) return 0; // serve_forever() returned: nobody else calls shutdown()
+  throw new CliError(describe(outcome.failed));
+}
+
+/**
+ * Runs the `http.server` command with `argv` (without `node` and the script)
+ * and resolves to its exit status once it has finished: 0 after `--help`,
+ * SIGINT or SIGTERM; 1 when the server cannot start; 2 for a usage error.
+ * Everything it wrote has been flushed by then.
+ */
+export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  // A reader that went away (`http.server | head -1`) must not crash the server.
+  const ignore = (): void => {};
+  io.stdout.on?.("error", ignore);
+  io.stderr.on?.("error", ignore);
+  const signals = new SignalQueue(io.signals ?? process);
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed.kind === "help") {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    if (parsed.kind === "error") throw new UsageError(parsed.message);
+    return await run(parsed.options, io, signals);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`${USAGE}${PROG}: error: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`${PROG}: error: ${e instanceof CliError ? e.message : describe(e)}\n`);
+    return 1;
+  } finally {
+    signals.dispose();
+    await Promise.all([flushed(io.stdout), flushed(io.stderr)]);
+    io.stdout.off?.("error", ignore);
+    io.stderr.off?.("error", ignore);
+  }
 }

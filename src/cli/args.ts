@@ -1,0 +1,304 @@
+/**
+ * The `http.server` command line: argv → options, as CPython 3.14's
+ * `argparse` parser in `http.server._main()` reads it, plus our extensions.
+ *
+ * Strategy: a pure function over one table of options. Each argument is
+ * classified the way `argparse` classifies it (`_parse_optional`): an exact
+ * option, `--opt=value` / `-oVALUE`, a unique prefix of a long option
+ * (`--dir` for `--directory`; an ambiguous prefix is an error), a negative
+ * number (a positional, since no option looks like one), or else a
+ * positional. An ambiguous prefix is an error wherever it stands (argparse
+ * classifies every argument first); then arguments are consumed left to
+ * right, so `--help` wins over an error that comes after it and loses to one
+ * that comes before, as in Python. Then come the checks `_main()` makes
+ * after parsing (`--tls-key` needs `--tls-cert`) and ours (port range,
+ * protocol syntax). `main.ts` reports every error in argparse's layout
+ * (usage, then `http.server: error: …`) with exit status 2.
+ *
+ * Nothing here touches the file system or the network: whether `--directory`
+ * exists and whether `--bind` resolves are for `main.ts` to find out.
+ */
+
+import { pyRepr } from "../handler/py-format.js";
+
+/** The program name in usage and error lines. */
+export const PROG = "http.server";
+
+/** What the command was asked to do, with Python's defaults filled in. */
+export interface CliOptions {
+  /** Port to bind; 0 asks for an ephemeral port. Default 8000. */
+  port: number;
+  /** Address to bind, as given; `null` (the default) means all interfaces, dual-stack. */
+  bind: string | null;
+  /** Directory to serve, as given; `null` (the default) means the current directory. */
+  directory: string | null;
+  /** The handler's `protocol_version`. Default `"HTTP/1.0"`. */
+  protocol: string;
+  /** `--cgi`: serve with CGIHTTPRequestHandler. */
+  cgi: boolean;
+  /** `--tls-cert`: serve HTTPS with this certificate chain. */
+  tls_cert: string | null;
+  /** `--tls-key`: the private key (requires `--tls-cert`). */
+  tls_key: string | null;
+  /** `--tls-password-file`: a file holding the key's password (requires `--tls-cert`). */
+  tls_password_file: string | null;
+  /** Extension (not in CPython): set SimpleHTTPRequestHandler's `follow_symlinks`. */
+  follow_symlinks: boolean;
+}
+
+/** The result of parsing: run, print help, or a usage error (message without the `http.server: error: ` prefix). */
+export type ParseResult =
+  | { kind: "run"; options: CliOptions }
+  | { kind: "help" }
+  | { kind: "error"; message: string };
+
+/** Python's defaults (`_main()`), before any argument is read. */
+export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
+  port: 8000,
+  bind: null,
+  directory: null,
+  protocol: "HTTP/1.0",
+  cgi: false,
+  tls_cert: null,
+  tls_key: null,
+  tls_password_file: null,
+  follow_symlinks: false,
+});
+
+type FlagDest = "help" | "cgi" | "follow_symlinks";
+type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file";
+
+/** One optional argument: its option strings, in argparse's order (short first). */
+type OptionSpec = { flags: readonly string[] } & ({ dest: FlagDest; takesValue: false } | { dest: ValueDest; takesValue: true });
+
+/** Every option, in `add_argument` order (CPython's, then ours). */
+export const OPTIONS: readonly OptionSpec[] = [
+  { flags: ["-h", "--help"], dest: "help", takesValue: false },
+  { flags: ["--cgi"], dest: "cgi", takesValue: false },
+  { flags: ["-b", "--bind"], dest: "bind", takesValue: true },
+  { flags: ["-d", "--directory"], dest: "directory", takesValue: true },
+  { flags: ["-p", "--protocol"], dest: "protocol", takesValue: true },
+  { flags: ["--tls-cert"], dest: "tls_cert", takesValue: true },
+  { flags: ["--tls-key"], dest: "tls_key", takesValue: true },
+  { flags: ["--tls-password-file"], dest: "tls_password_file", takesValue: true },
+  { flags: ["--follow-symlinks"], dest: "follow_symlinks", takesValue: false },
+];
+
+const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((f) => [f, o] as const)));
+
+/** argparse's usage line, wrapped as argparse wraps it for 80 columns. */
+export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
+                   [--tls-cert PATH] [--tls-key PATH]
+                   [--tls-password-file PATH] [--follow-symlinks]
+                   [port]
+`;
+
+/**
+ * `--help`: argparse's layout (Python 3.13+ `-b, --bind ADDRESS` style),
+ * CPython 3.14's help strings, and ours for what is ours or not there yet.
+ */
+export const HELP = `${USAGE}
+positional arguments:
+  port                  bind to this port (default: ${DEFAULTS.port})
+
+options:
+  -h, --help            show this help message and exit
+  --cgi                 run as CGI server (not supported yet)
+  -b, --bind ADDRESS    bind to this address (default: all interfaces)
+  -d, --directory DIRECTORY
+                        serve this directory (default: current directory)
+  -p, --protocol VERSION
+                        conform to this HTTP version (default: ${DEFAULTS.protocol})
+  --tls-cert PATH       path to the TLS certificate chain file (not supported
+                        yet)
+  --tls-key PATH        path to the TLS key file
+  --tls-password-file PATH
+                        path to the password file for the TLS key
+  --follow-symlinks     serve files and directories that symbolic links lead
+                        to outside the directory (default: answer 404)
+`;
+
+/** Highest TCP port. */
+const MAX_PORT = 65535;
+
+/** `HTTP/<digit>.<digit>`, the only versions BaseHTTPRequestHandler can speak in a status line. */
+const PROTOCOL_SYNTAX = /^HTTP\/\d\.\d$/;
+
+/** argparse's `_negative_number_matcher`: such arguments are positionals here (no option looks like one). */
+const NEGATIVE_NUMBER = /^-\d+$|^-\d*\.\d+$/;
+
+/** What Python's `int(str)` accepts in base 10: surrounding whitespace, a sign, `_` between digits. */
+const PY_INT = /^\s*([+-]?\d+(?:_\d+)*)\s*$/;
+
+/**
+ * Python's `int(text)` for base-10 text, or `null` where Python raises
+ * ValueError. Beyond 2^53 the value is approximate, which is enough to tell
+ * that it is no port.
+ */
+export function parsePyInt(text: string): number | null {
+  const m = PY_INT.exec(text);
+  if (m === null) return null;
+  const n = Number(m[1]!.replaceAll("_", ""));
+  return n === 0 ? 0 : n; // never -0
+}
+
+/** argparse's name for an argument in messages: `-b/--bind`, `port`. */
+function nameOf(option: OptionSpec): string {
+  return option.flags.join("/");
+}
+
+/** A classified argument: an option (known or not) or a positional. */
+type Classified =
+  | { kind: "positional" }
+  | { kind: "separator" }
+  | { kind: "option"; option: OptionSpec; flag: string; explicit: string | null }
+  | { kind: "unknown" }
+  | { kind: "error"; message: string };
+
+/** argparse's `_parse_optional()`: is `arg` an option, and which? */
+function classify(arg: string): Classified {
+  if (arg === "" || arg[0] !== "-" || arg === "-") return { kind: "positional" };
+  const exact = BY_FLAG.get(arg);
+  if (exact !== undefined) return { kind: "option", option: exact, flag: arg, explicit: null };
+  const eq = arg.indexOf("=");
+  if (eq !== -1) {
+    const flag = arg.slice(0, eq);
+    const named = BY_FLAG.get(flag);
+    if (named !== undefined) return { kind: "option", option: named, flag, explicit: arg.slice(eq + 1) };
+  }
+  // argparse's `_get_option_tuples`: long prefixes, or a short option with its value attached.
+  const matches: { option: OptionSpec; flag: string; explicit: string | null }[] = [];
+  if (arg.startsWith("--")) {
+    const prefix = eq === -1 ? arg : arg.slice(0, eq);
+    const explicit = eq === -1 ? null : arg.slice(eq + 1);
+    for (const [flag, option] of BY_FLAG) {
+      if (flag.startsWith("--") && flag.startsWith(prefix)) matches.push({ option, flag, explicit });
+    }
+  } else {
+    const short = arg.slice(0, 2);
+    for (const [flag, option] of BY_FLAG) {
+      if (flag === short) matches.push({ option, flag, explicit: arg.slice(2) });
+      else if (flag.startsWith(arg)) matches.push({ option, flag, explicit: null });
+    }
+  }
+  if (matches.length > 1) {
+    return { kind: "error", message: `ambiguous option: ${arg} could match ${matches.map((m) => m.flag).join(", ")}` };
+  }
+  if (matches.length === 1) return { kind: "option", ...matches[0]! };
+  if (NEGATIVE_NUMBER.test(arg)) return { kind: "positional" };
+  if (arg.includes(" ")) return { kind: "positional" };
+  return { kind: "unknown" };
+}
+
+/**
+ * Parses the command's arguments (without `node` and the script) as CPython
+ * 3.14's `http.server` does, plus `--follow-symlinks`, and checks the values.
+ */
+export function parseArgs(argv: readonly string[]): ParseResult {
+  const options: CliOptions = { ...DEFAULTS };
+  const extras: string[] = [];
+  let portText: string | null = null;
+  const error = (message: string): ParseResult => ({ kind: "error", message });
+
+  // argparse classifies every argument before consuming any: an ambiguous
+  // prefix is an error wherever it stands. After "--", all are positionals.
+  const dashdash = argv.indexOf("--");
+  const kinds: Classified[] = argv.map((arg, i) =>
+    dashdash === -1 || i < dashdash ? classify(arg) : i === dashdash ? { kind: "separator" } : { kind: "positional" },
+  );
+  const ambiguous = kinds.find((k) => k.kind === "error");
+  if (ambiguous?.kind === "error") return error(ambiguous.message);
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const c = kinds[i]!;
+    switch (c.kind) {
+      case "separator":
+      case "error": // reported above
+        continue;
+      case "unknown":
+        extras.push(arg);
+        continue;
+      case "positional": {
+        if (portText !== null) {
+          extras.push(arg);
+          continue;
+        }
+        const port = parsePyInt(arg);
+        if (port === null) return error(`argument port: invalid int value: ${pyRepr(arg)}`);
+        options.port = port;
+        portText = arg.trim();
+        continue;
+      }
+      case "option": {
+        // argparse collects every action of one argument (`-hb` is -h then
+        // -b), failing before running any of them; then runs them in order.
+        const actions: [OptionSpec, string | null][] = [];
+        let { option, flag, explicit } = c;
+        for (;;) {
+          if (!option.takesValue) {
+            if (explicit === null) {
+              actions.push([option, null]);
+              break;
+            }
+            // A short flag with characters after it (`-hb`): they are more short flags.
+            if (!flag.startsWith("--") && explicit !== "") {
+              const nextFlag = "-" + explicit[0];
+              const next = BY_FLAG.get(nextFlag);
+              if (next !== undefined) {
+                actions.push([option, null]);
+                option = next;
+                flag = nextFlag;
+                explicit = explicit.length > 1 ? explicit.slice(1) : null;
+                continue;
+              }
+            }
+            return error(`argument ${nameOf(option)}: ignored explicit argument ${pyRepr(explicit)}`);
+          }
+          if (explicit !== null) {
+            actions.push([option, explicit]);
+            break;
+          }
+          const value = argv[i + 1];
+          if (value === undefined || kinds[i + 1]!.kind !== "positional") {
+            return error(`argument ${nameOf(option)}: expected one argument`);
+          }
+          i++;
+          actions.push([option, value]);
+          break;
+        }
+        for (const [action, value] of actions) {
+          if (action.dest === "help") return { kind: "help" };
+          if (action.takesValue) options[action.dest] = value!;
+          else options[action.dest] = true;
+        }
+        continue;
+      }
+    }
+  }
+  if (extras.length > 0) return error(`unrecognized arguments: ${extras.join(" ")}`);
+  return check(options, portText);
+}
+
+/** The checks after parsing: CPython's `_main()` first, then ours. */
+function check(options: CliOptions, portText: string | null): ParseResult {
+  // CPython 3.14 `_main()`.
+  if (options.tls_cert === null && options.tls_key !== null) {
+    return { kind: "error", message: "--tls-key requires --tls-cert to be set" };
+  }
+  if (options.tls_cert === null && options.tls_password_file !== null) {
+    return { kind: "error", message: "--tls-password-file requires --tls-cert to be set" };
+  }
+  // Ours: CPython fails later, with a traceback from bind() or a server
+  // answering with a status line no client can parse.
+  if (options.port < 0 || options.port > MAX_PORT) {
+    return { kind: "error", message: `argument port: ${portText} is not in the range 0-${MAX_PORT}` };
+  }
+  if (!PROTOCOL_SYNTAX.test(options.protocol)) {
+    return {
+      kind: "error",
+      message: `argument -p/--protocol: invalid version: ${pyRepr(options.protocol)} (expected HTTP/<major>.<minor>, such as HTTP/1.1)`,
+    };
+  }
+  return { kind: "run", options };
+}

@@ -1,0 +1,217 @@
+/**
+ * Tests of `parseArgs()`: one table of argument lists and what CPython 3.14's
+ * `http.server` parser makes of them, then the same rows side by side with
+ * Python's real `argparse` (the machine's `python3`, given the 3.14 parser's
+ * definition) for every row that does not involve our additions.
+ */
+
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { DEFAULTS, HELP, OPTIONS, USAGE, parseArgs, parsePyInt, type CliOptions, type ParseResult } from "../../src/cli/args.js";
+
+interface Row {
+  argv: string[];
+  /** The options that differ from the defaults, `"help"`, or an error message. */
+  want: Partial<CliOptions> | "help" | { error: string };
+  /** `false` when the row depends on our checks or options, which CPython's parser lacks. */
+  py?: false;
+}
+
+const ROWS: Row[] = [
+  // Defaults and the positional port.
+  { argv: [], want: {} },
+  { argv: ["8080"], want: { port: 8080 } },
+  { argv: ["0"], want: { port: 0 } },
+  { argv: [" 80 "], want: { port: 80 } },
+  { argv: ["+80"], want: { port: 80 } },
+  { argv: ["1_000"], want: { port: 1000 } },
+  { argv: ["0080"], want: { port: 80 } },
+  { argv: ["abc"], want: { error: "argument port: invalid int value: 'abc'" } },
+  { argv: ["0x10"], want: { error: "argument port: invalid int value: '0x10'" } },
+  { argv: ["80.0"], want: { error: "argument port: invalid int value: '80.0'" } },
+  { argv: [""], want: { error: "argument port: invalid int value: ''" } },
+  { argv: ["1__0"], want: { error: "argument port: invalid int value: '1__0'" } },
+  { argv: ["it's"], want: { error: `argument port: invalid int value: "it's"` } },
+  { argv: ["80", "90"], want: { error: "unrecognized arguments: 90" } },
+  { argv: ["80", "90", "-x"], want: { error: "unrecognized arguments: 90 -x" } },
+  { argv: ["-x", "80", "90"], want: { error: "unrecognized arguments: -x 90" } },
+  { argv: ["-1.5"], want: { error: "argument port: invalid int value: '-1.5'" } },
+  // Options, in every spelling argparse accepts.
+  { argv: ["-b", "127.0.0.1"], want: { bind: "127.0.0.1" } },
+  { argv: ["-b127.0.0.1"], want: { bind: "127.0.0.1" } },
+  { argv: ["-b=127.0.0.1"], want: { bind: "127.0.0.1" } },
+  { argv: ["--bind", "::1"], want: { bind: "::1" } },
+  { argv: ["--bind=::1"], want: { bind: "::1" } },
+  { argv: ["--bi", "::1"], want: { bind: "::1" } },
+  { argv: ["--b=::1"], want: { bind: "::1" } },
+  { argv: ["-b", "-1"], want: { bind: "-1" } },
+  { argv: ["-b", "a b"], want: { bind: "a b" } },
+  { argv: ["-b", "-"], want: { bind: "-" } },
+  { argv: ["-b", ""], want: { bind: "" } },
+  { argv: ["-b", "x", "-b", "y"], want: { bind: "y" } },
+  { argv: ["-d", "/srv"], want: { directory: "/srv" } },
+  { argv: ["--dir", "public", "9000"], want: { directory: "public", port: 9000 } },
+  { argv: ["9000", "--directory=public"], want: { directory: "public", port: 9000 } },
+  { argv: ["-p", "HTTP/1.1"], want: { protocol: "HTTP/1.1" } },
+  { argv: ["--protocol=HTTP/1.1"], want: { protocol: "HTTP/1.1" } },
+  { argv: ["--prot", "HTTP/1.1"], want: { protocol: "HTTP/1.1" } },
+  { argv: ["--cgi"], want: { cgi: true } },
+  { argv: ["--c"], want: { cgi: true } },
+  { argv: ["--cgi", "--cgi"], want: { cgi: true } },
+  { argv: ["--tls-cert", "c.pem", "--tls-key", "k.pem"], want: { tls_cert: "c.pem", tls_key: "k.pem" } },
+  { argv: ["--tls-cert=c.pem", "--tls-password-file", "pw"], want: { tls_cert: "c.pem", tls_password_file: "pw" } },
+  { argv: ["--tls-c", "c.pem"], want: { tls_cert: "c.pem" } },
+  { argv: ["--follow-symlinks"], want: { follow_symlinks: true }, py: false },
+  { argv: ["--fol"], want: { follow_symlinks: true }, py: false },
+  // "--" ends the options.
+  { argv: ["--", "8001"], want: { port: 8001 } },
+  { argv: ["--", "-5"], want: { error: "argument port: -5 is not in the range 0-65535" }, py: false },
+  { argv: ["8000", "--", "9"], want: { error: "unrecognized arguments: 9" } },
+  { argv: ["--", "--cgi"], want: { error: "argument port: invalid int value: '--cgi'" } },
+  // Help wins over what follows it, not over what comes before.
+  { argv: ["-h"], want: "help" },
+  { argv: ["--help"], want: "help" },
+  { argv: ["--he"], want: "help" },
+  { argv: ["--help", "abc"], want: "help" },
+  { argv: ["-x", "--help"], want: "help" },
+  { argv: ["--help", "-b"], want: "help" },
+  { argv: ["abc", "--help"], want: { error: "argument port: invalid int value: 'abc'" } },
+  { argv: ["-b", "--help"], want: { error: "argument -b/--bind: expected one argument" } },
+  { argv: ["-hb"], want: { error: "argument -b/--bind: expected one argument" } },
+  { argv: ["-hb", "x"], want: "help" },
+  { argv: ["--help=x"], want: { error: "argument -h/--help: ignored explicit argument 'x'" } },
+  // Option errors.
+  { argv: ["-b"], want: { error: "argument -b/--bind: expected one argument" } },
+  { argv: ["--directory"], want: { error: "argument -d/--directory: expected one argument" } },
+  { argv: ["-p", "-x"], want: { error: "argument -p/--protocol: expected one argument" } },
+  { argv: ["-d", "--"], want: { error: "argument -d/--directory: expected one argument" } },
+  { argv: ["--cgi=yes"], want: { error: "argument --cgi: ignored explicit argument 'yes'" } },
+  { argv: ["-x"], want: { error: "unrecognized arguments: -x" } },
+  { argv: ["--bogus=1"], want: { error: "unrecognized arguments: --bogus=1" } },
+  { argv: ["-t"], want: { error: "unrecognized arguments: -t" } },
+  { argv: ["--t"], want: { error: "ambiguous option: --t could match --tls-cert, --tls-key, --tls-password-file" } },
+  { argv: ["--tls=x"], want: { error: "ambiguous option: --tls=x could match --tls-cert, --tls-key, --tls-password-file" } },
+  { argv: ["--help", "--tls"], want: { error: "ambiguous option: --tls could match --tls-cert, --tls-key, --tls-password-file" } },
+  // CPython's checks after parsing.
+  { argv: ["--tls-key", "k.pem"], want: { error: "--tls-key requires --tls-cert to be set" } },
+  { argv: ["--tls-password-file", "pw"], want: { error: "--tls-password-file requires --tls-cert to be set" } },
+  { argv: ["--tls-key", "k.pem", "--tls-password-file", "pw"], want: { error: "--tls-key requires --tls-cert to be set" } },
+  // Ours: CPython would fail later (a traceback from bind(), an unparseable status line).
+  { argv: ["65535"], want: { port: 65535 } },
+  { argv: ["65536"], want: { error: "argument port: 65536 is not in the range 0-65535" }, py: false },
+  { argv: ["-1"], want: { error: "argument port: -1 is not in the range 0-65535" }, py: false },
+  { argv: ["99999999999999999999"], want: { error: "argument port: 99999999999999999999 is not in the range 0-65535" }, py: false },
+  { argv: ["+8_0000"], want: { error: "argument port: +8_0000 is not in the range 0-65535" }, py: false },
+  { argv: ["-p", "HTTP/0.9"], want: { protocol: "HTTP/0.9" } },
+  {
+    argv: ["-p", "HTTP/2"],
+    want: { error: "argument -p/--protocol: invalid version: 'HTTP/2' (expected HTTP/<major>.<minor>, such as HTTP/1.1)" },
+    py: false,
+  },
+  {
+    argv: ["-p", "http/1.1"],
+    want: { error: "argument -p/--protocol: invalid version: 'http/1.1' (expected HTTP/<major>.<minor>, such as HTTP/1.1)" },
+    py: false,
+  },
+  {
+    argv: ["-p", "HTTP/1.1\r\nX: y"],
+    want: { error: "argument -p/--protocol: invalid version: 'HTTP/1.1\\r\\nX: y' (expected HTTP/<major>.<minor>, such as HTTP/1.1)" },
+    py: false,
+  },
+];
+
+function expected(row: Row): ParseResult {
+  if (row.want === "help") return { kind: "help" };
+  if ("error" in row.want) return { kind: "error", message: row.want.error as string };
+  return { kind: "run", options: { ...DEFAULTS, ...row.want } };
+}
+
+test("parseArgs() reads each argument list as CPython 3.14's parser does", () => {
+  for (const row of ROWS) {
+    assert.deepEqual(parseArgs(row.argv), expected(row), `argv ${JSON.stringify(row.argv)}`);
+  }
+});
+
+test("parsePyInt() accepts what Python's int() accepts in base 10", () => {
+  const rows: [string, number | null][] = [
+    ["0", 0],
+    ["-0", 0],
+    ["\t42\n", 42],
+    ["-7", -7],
+    ["1_2_3", 123],
+    ["_1", null],
+    ["1_", null],
+    ["1e3", null],
+    ["", null],
+    ["+", null],
+    ["٣", null], // Python accepts non-ASCII digits; a port never needs them
+  ];
+  for (const [text, want] of rows) assert.equal(parsePyInt(text), want, `int(${JSON.stringify(text)})`);
+});
+
+test("HELP and USAGE name every option", () => {
+  for (const option of OPTIONS) {
+    for (const flag of option.flags) {
+      assert.ok(HELP.includes(flag), `--help lacks ${flag}`);
+      if (flag.startsWith("--") && option.flags.length === 1) assert.ok(USAGE.includes(`[${flag}`), `usage lacks ${flag}`);
+    }
+  }
+  assert.ok(HELP.startsWith(USAGE));
+  for (const line of HELP.split("\n")) assert.ok(line.length <= 80, `help line longer than 80 columns: ${line}`);
+});
+
+// CPython 3.14's `_main()` parser, rebuilt on the machine's argparse; errors
+// and help are caught instead of exiting. Only --cgi differs from 3.14 in
+// where it comes (first, as in 3.14 as well).
+const PY_PARSER = String.raw`
+import argparse, json, sys
+class Help(Exception): pass
+class Error(Exception): pass
+class P(argparse.ArgumentParser):
+    def error(self, message): raise Error(message)
+    def print_help(self, file=None): raise Help()
+def parse(argv):
+    p = P(prog='http.server')
+    p.add_argument('--cgi', action='store_true')
+    p.add_argument('-b', '--bind', metavar='ADDRESS')
+    p.add_argument('-d', '--directory', default=None)
+    p.add_argument('-p', '--protocol', metavar='VERSION', default='HTTP/1.0')
+    p.add_argument('--tls-cert', metavar='PATH')
+    p.add_argument('--tls-key', metavar='PATH')
+    p.add_argument('--tls-password-file', metavar='PATH')
+    p.add_argument('port', default=8000, type=int, nargs='?')
+    try:
+        a = p.parse_args(argv)
+    except Help:
+        return {'kind': 'help'}
+    except Error as e:
+        return {'kind': 'error', 'message': str(e)}
+    if not a.tls_cert and a.tls_key:
+        return {'kind': 'error', 'message': '--tls-key requires --tls-cert to be set'}
+    if a.tls_password_file and not a.tls_cert:
+        return {'kind': 'error', 'message': '--tls-password-file requires --tls-cert to be set'}
+    return {'kind': 'run', 'options': dict(port=a.port, bind=a.bind, directory=a.directory, protocol=a.protocol,
+            cgi=a.cgi, tls_cert=a.tls_cert, tls_key=a.tls_key, tls_password_file=a.tls_password_file)}
+print(json.dumps([parse(argv) for argv in json.load(sys.stdin)]))
+`;
+
+test("parseArgs() agrees with Python's argparse side by side", (t) => {
+  const rows = ROWS.filter((r) => r.py !== false);
+  const py = spawnSync("python3", ["-c", PY_PARSER], { input: JSON.stringify(rows.map((r) => r.argv)), encoding: "utf8", timeout: 20_000 });
+  if (py.error !== undefined || py.status !== 0) {
+    t.skip(`python3 unavailable: ${py.error?.message ?? py.stderr}`);
+    return;
+  }
+  const got = JSON.parse(py.stdout) as ParseResult[];
+  rows.forEach((row, i) => {
+    const ours = parseArgs(row.argv);
+    const theirs = got[i]!;
+    if (ours.kind === "run") {
+      const { follow_symlinks: _ours, ...options } = ours.options;
+      assert.deepEqual({ kind: "run", options }, theirs, `argv ${JSON.stringify(row.argv)}`);
+    } else {
+      assert.deepEqual(ours, theirs, `argv ${JSON.stringify(row.argv)}`);
+    }
+  });
+});
