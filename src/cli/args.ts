@@ -109,8 +109,7 @@ options:
                         serve this directory (default: current directory)
   -p, --protocol VERSION
                         conform to this HTTP version (default: ${DEFAULTS.protocol})
-  --tls-cert PATH       path to the TLS certificate chain file (not supported
-                        yet)
+  --tls-cert PATH       path to the TLS certificate chain file
   --tls-key PATH        path to the TLS key file
   --tls-password-file PATH
                         path to the password file for the TLS key

@@ -12,9 +12,8 @@
  * 3. `chooseHandler()`: SimpleHTTPRequestHandler with `directory`,
  *    `protocol_version` and `follow_symlinks` set on an inline subclass
  *    (Python's `partial(..., directory=d)`; the library's class is never
- *    touched). `chooseServer()`: a `ThreadingHTTPServer` subclass. `--cgi`
- *    and `--tls-cert` are refused there for now, so wiring them later changes
- *    these two functions only.
+ *    touched). `chooseServer()`: a `ThreadingHTTPServer` subclass, or a
+ *    `ThreadingHTTPSServer` one with `--tls-cert`. `--cgi` is refused for now.
  * 4. Bind: all interfaces means `::`, which Node makes dual-stack (CPython's
  *    `DualStackServerMixin` clears IPV6_V6ONLY the same way), falling back to
  *    `0.0.0.0` where IPv6 is unavailable; `--bind` is resolved with
@@ -33,7 +32,7 @@
  */
 
 import { lookup } from "node:dns/promises";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
 import { resolve } from "node:path";
@@ -41,7 +40,8 @@ import type { ClientAddress, HandlerServer } from "../handler/base-handler.js";
 import { pyRepr } from "../handler/py-format.js";
 import type { AddressFamily, ServerAddress } from "../server/address.js";
 import type { RequestHandlerClass } from "../server/base-server.js";
-import { ThreadingHTTPServer } from "../server/http-server.js";
+import { HTTPServer, ThreadingHTTPServer } from "../server/http-server.js";
+import { TLSLoadError, ThreadingHTTPSServer } from "../server/https-server.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
 
@@ -82,7 +82,7 @@ export class CliError extends Error {
 }
 
 /** What `chooseServer()` returns: a server class constructed as `new S(address, Handler)`. */
-export type ServerClass = new (server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) => ThreadingHTTPServer;
+export type ServerClass = new (server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) => HTTPServer;
 
 /**
  * The handler class for these options: SimpleHTTPRequestHandler serving
@@ -108,17 +108,39 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
 
 /**
  * The server class for these options: CPython's `HTTPDualStackServer`, a
- * `ThreadingHTTPServer` subclass. (Dual-stack needs nothing more here: Node
- * listens on `::` with IPV6_V6ONLY cleared.)
- * @throws UsageError for `--tls-cert`, not supported yet.
+ * `ThreadingHTTPServer` subclass, or with `--tls-cert` its HTTPS twin built
+ * on `ThreadingHTTPSServer` with the certificate, key and password. (Dual-stack
+ * needs nothing more here: Node listens on `::` with IPV6_V6ONLY cleared.)
+ * @param password the password file's text, stripped, as CPython reads it.
  */
-export function chooseServer(options: CliOptions): ServerClass {
-  if (options.tls_cert !== null) {
-    // TODO(#4): ThreadingHTTPSServer with certfile, keyfile and the password file's text, stripped, as CPython reads it.
-    throw new UsageError("argument --tls-cert: HTTPS is not supported yet");
+export function chooseServer(options: CliOptions, password: string | null = null): ServerClass {
+  const certfile = options.tls_cert;
+  if (certfile !== null) {
+    const tls = { certfile, keyfile: options.tls_key, password };
+    class HTTPSDualStackServer extends ThreadingHTTPSServer {
+      constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) {
+        super(server_address, RequestHandlerClass, true, tls);
+      }
+    }
+    return HTTPSDualStackServer;
   }
   class HTTPDualStackServer extends ThreadingHTTPServer {}
   return HTTPDualStackServer;
+}
+
+/**
+ * CPython's reading of `--tls-password-file`: the file's UTF-8 text,
+ * stripped; a file that cannot be read is a usage error, as in CPython.
+ */
+export async function readPasswordFile(path: string | null): Promise<string | null> {
+  if (path === null) return null;
+  try {
+    return (await readFile(path, "utf8")).trim();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const detail = err.code === "ENOENT" ? `[Errno 2] No such file or directory: ${pyRepr(path)}` : describe(e);
+    throw new UsageError(`Failed to read TLS password file: ${detail}`);
+  }
 }
 
 /** `host:port`, with an IPv6 host in brackets, as in a URL. */
@@ -216,7 +238,7 @@ export async function bindTargets(bind: string | null): Promise<BindTarget[]> {
  * unavailable (no IPv6); resolves once listening.
  * @throws CliError when none can be bound.
  */
-export async function listen(Server: ServerClass, Handler: RequestHandlerClass, targets: BindTarget[], port: number): Promise<ThreadingHTTPServer> {
+export async function listen(Server: ServerClass, Handler: RequestHandlerClass, targets: BindTarget[], port: number): Promise<HTTPServer> {
   for (let i = 0; ; i++) {
     const target = targets[i]!;
     // CPython sets ServerClass.address_family from _get_best_family(); ours
@@ -226,6 +248,7 @@ export async function listen(Server: ServerClass, Handler: RequestHandlerClass, 
       await httpd.ready;
       return httpd;
     } catch (e) {
+      if (e instanceof TLSLoadError) throw new CliError(e.message);
       const code = (e as NodeJS.ErrnoException).code;
       if (i + 1 < targets.length && code !== undefined && FALLBACK_CODES.has(code)) continue;
       throw new CliError(`cannot bind to ${hostPort(target.host, port)}: ${describe(e)}`);
@@ -313,7 +336,7 @@ class SignalQueue {
  * connections closed, requests in flight finished — until `timeoutMs` or
  * the next signal. Resolves to the number of connections cut short.
  */
-async function drain(httpd: ThreadingHTTPServer, timeoutMs: number, signals: SignalQueue): Promise<number> {
+async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue): Promise<number> {
   await httpd.shutdown();
   const inFlight = httpd._activeSockets;
   // Closes the listener and idle connections; tells the others to close
@@ -335,7 +358,7 @@ async function drain(httpd: ThreadingHTTPServer, timeoutMs: number, signals: Sig
 async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
   const directory = await checkDirectory(options.directory);
   const Handler = chooseHandler(options, directory);
-  const Server = chooseServer(options);
+  const Server = chooseServer(options, await readPasswordFile(options.tls_password_file));
   const httpd = await listen(Server, Handler, await bindTargets(options.bind), options.port);
 
   const [host, port] = httpd.server_address;
