@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// bench/profile.mjs: where does our server spend its CPU under the hello load?
+// bench/profile.mjs: where does our server spend its CPU under a scenario's load?
 //
-// Usage: node bench/profile.mjs [--quiet] [--server ours|node-http] [--duration SECONDS] [--top N]
+// Usage: node bench/profile.mjs [--scenario hello|file-1k|listing-1000|file-100m]
+//                               [--quiet] [--nodelay] [--server ours|node-http]
+//                               [--duration SECONDS] [--top N]
 //        node bench/profile.mjs --summarise FILE.cpuprofile [--top N]
 //
-// Starts bench/servers/ours.mjs (or node-http.mjs, for a reference profile of
-// the same load) under `node --cpu-prof`, pinned to core 0,
-// warms it up for 1 s, loads it with `taskset -c 1 wrk -t1 -c50 -d<duration>s`,
+// Starts the scenario's server under `node --cpu-prof`, pinned to core 0:
+// hello: bench/servers/ours.mjs (or node-http.mjs, for a reference profile of
+// the same load); the file scenarios: bench/servers/ours-static.mjs serving
+// bench/out/fixture (made by bench/fixture.mjs if missing; `--nodelay` sets
+// disable_nagle_algorithm). Warms it up for 1 s, loads it with
+// `taskset -c 1 wrk -t1 -cN -d<duration>s` on the scenario's path (file-100m:
+// `curl` downloads of /100m.bin, back to back, for <duration> seconds),
 // stops it with SIGTERM (the server exits normally, so V8 writes the
 // profile into bench/out/profile/), and prints the top self-time functions.
 // Positions in dist/ are mapped back to src/*.ts through the source maps
@@ -18,6 +24,7 @@ import { readFileSync, readdirSync, mkdirSync, existsSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { ensureFixture } from "./fixture.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -31,8 +38,19 @@ const opt = (name, dflt) => {
 const duration = Number(opt("--duration", 10));
 const top = Number(opt("--top", 15));
 const quiet = args.includes("--quiet");
-const serverName = opt("--server", "ours");
-if (!["ours", "node-http"].includes(serverName)) throw new Error(`--server must be ours or node-http`);
+const nodelay = args.includes("--nodelay");
+const scenarioName = opt("--scenario", "hello");
+/** What each scenario loads: the server script, its extra arguments, the path, the load. */
+const LOADS = {
+  hello: { path: "/", connections: 50 },
+  "file-1k": { path: "/1k.bin", connections: 50, files: true },
+  "listing-1000": { path: "/many/", connections: 10, files: true },
+  "file-100m": { path: "/100m.bin", curl: true, files: true },
+};
+const load = LOADS[scenarioName];
+if (!load) throw new Error(`--scenario must be one of ${Object.keys(LOADS).join(", ")}`);
+const serverName = load.files ? "ours-static" : opt("--server", "ours");
+if (!load.files && !["ours", "node-http"].includes(serverName)) throw new Error(`--server must be ours or node-http`);
 
 // ---- summary ----------------------------------------------------------------
 
@@ -155,9 +173,26 @@ function waitReady(child) {
 }
 
 function wrk(port, seconds) {
+  const url = `http://127.0.0.1:${port}${load.path}`;
+  if (load.curl) {
+    // Downloads back to back for `seconds`; "requests" counts downloads.
+    const end = Date.now() + seconds * 1000;
+    let n = 0;
+    let bytes = 0;
+    const t0 = Date.now();
+    do {
+      const out = execFileSync("taskset", ["-c", "1", "curl", "-s", "-o", "/dev/null", "-w", "%{size_download}", url], {
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      bytes += Number(out);
+      n += 1;
+    } while (Date.now() < end);
+    return { rps: `${(bytes / 1e6 / ((Date.now() - t0) / 1000)).toFixed(0)} MB/s over ${n} downloads; per download`, requests: n };
+  }
   const result = execFileSync(
     "taskset",
-    ["-c", "1", "wrk", "-t1", "-c50", `-d${seconds}s`, `http://127.0.0.1:${port}/`],
+    ["-c", "1", "wrk", "-t1", `-c${load.connections}`, `-d${seconds}s`, url],
     { encoding: "utf8", timeout: (seconds + 20) * 1000 },
   );
   return {
@@ -173,18 +208,24 @@ async function profileRun() {
     "taskset",
     [
       "-c", "0", process.execPath, "--cpu-prof", "--cpu-prof-dir", OUT_DIR, "--cpu-prof-interval", "250",
-      join(BENCH_DIR, "servers", `${serverName}.mjs`), "0", ...(quiet ? ["--quiet"] : []),
+      join(BENCH_DIR, "servers", `${serverName}.mjs`), "0",
+      ...(load.files ? [ensureFixture(join(BENCH_DIR, "out", "fixture")).dir] : []),
+      ...(quiet ? ["--quiet"] : []),
+      ...(nodelay && load.files ? ["--nodelay"] : []),
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] },
   );
   const kill = () => server.kill("SIGKILL");
   process.once("SIGINT", () => { kill(); process.exit(130); });
-  let load;
+  let result;
   try {
     const port = await waitReady(server);
     wrk(port, 1);
-    load = wrk(port, duration);
-    console.log(`${serverName}${quiet ? " (log_message off)" : ""} under --cpu-prof: ${load.rps} req/s (profiling slows it down)`);
+    result = wrk(port, duration);
+    console.log(
+      `${serverName}${quiet ? " (log_message off)" : ""}${nodelay && load.files ? " (nodelay)" : ""}, ${scenarioName} ` +
+        `(${load.path}) under --cpu-prof: ${result.rps} req/s (profiling slows it down)`,
+    );
   } catch (e) {
     kill();
     throw e;
@@ -197,7 +238,7 @@ async function profileRun() {
   const fresh = readdirSync(OUT_DIR).filter((f) => f.endsWith(".cpuprofile") && !before.has(f));
   if (fresh.length === 0) throw new Error(`no new .cpuprofile in ${OUT_DIR}`);
   // The profile spans warm-up and load; µs/request below divides by the loaded requests only.
-  return { file: join(OUT_DIR, fresh.sort().at(-1)), requests: load.requests };
+  return { file: join(OUT_DIR, fresh.sort().at(-1)), requests: result.requests };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// bench/run.mjs: side-by-side HTTP benchmarks of this package, node:http and
-// CPython's http.server, reported as ratios measured in one run.
+// bench/run.mjs: side-by-side HTTP benchmarks of this package against
+// node:http, CPython's http.server, npm's http-server and serve, and nginx,
+// reported as ratios measured in one run.
 //
-// Usage: node bench/run.mjs [--scenario NAME] [--duration SECONDS] [--rounds N]
+// Usage: node bench/run.mjs [--scenario NAME,...] [--duration SECONDS] [--rounds N]
 //                           [--only SYSTEM,SYSTEM] [--smoke] [--out FILE]
 //   (`npm run bench -- --scenario hello` passes the same flags.)
 //
@@ -18,23 +19,37 @@
 // Every server is stopped on success, error, SIGINT and SIGTERM.
 //
 // A scenario is one entry of SCENARIOS: a name, the URL path, the systems to
-// compare, the baselines for ratios, and the wrk loads to run.
+// compare, the baselines for ratios, and the loads to run: wrk runs (requests/s)
+// or, for one large body, curl downloads (MB/s). The file-serving scenarios
+// serve a fixture directory that bench/fixture.mjs makes in bench/out/fixture.
+// Systems that are not ours and do not print `READY <port>` (the CLIs, npm's
+// servers, nginx) get a free port chosen here, and are ready when they print
+// their own start-up line or, failing that, accept a TCP connection.
 
-import { spawn, execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
-import { createConnection } from "node:net";
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
 import { cpus, release } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureFixture } from "./fixture.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
 const SERVERS = join(BENCH_DIR, "servers");
+const OUT = join(BENCH_DIR, "out");
+const FIXTURE = join(OUT, "fixture");
+const NGINX_DIR = join(OUT, "nginx");
+const BENCH_MODULES = join(BENCH_DIR, "node_modules");
 const SERVER_CORE = "0";
 const LOAD_CORE = "1";
 const WARMUP_SECONDS = 1;
 const RSS_SAMPLE_MS = 250;
 const READY_TIMEOUT_MS = 15_000;
+// An optional system (our CLI, while it is being written) that has not printed
+// its start-up line by then is left out of the run, with a note.
+const OPTIONAL_READY_TIMEOUT_MS = 5_000;
 const STOP_TIMEOUT_MS = 5_000;
 // A measured run during which other processes took more than NOISY_PCT of the
 // server's core is run again, at most MAX_RETRIES times per load: enough to
@@ -48,8 +63,13 @@ const MAX_RETRIES = 3;
 // ---- what is measured -------------------------------------------------------
 
 /**
- * Systems under test: how to start each one. `argv` gets the port (0) appended,
- * then `args`. Every server prints `READY <port>` once it listens on 127.0.0.1.
+ * Systems under test: how to start each one. Either `argv` + `args`: the port
+ * (0) goes between them, and the server prints `READY <port>` once it listens
+ * on 127.0.0.1; or `start({ port, dir })`, given a free port chosen here and the
+ * fixture directory, returning `{ argv, ready }` with `ready` one of "READY",
+ * a RegExp for the start-up line on stdout (its group 1, if any, is the port),
+ * or "connect" (ready once 127.0.0.1:port accepts a connection). `optional`:
+ * a system that fails to start is left out with a note instead of failing the run.
  */
 const SYSTEMS = {
   ours: {
@@ -82,12 +102,123 @@ const SYSTEMS = {
     argv: ["python3", join(SERVERS, "python_threading.py")],
     args: ["--nodelay"],
   },
+  // ---- file serving: every one serves the fixture directory ----
+  "ours-static": {
+    short: "ours",
+    label: "ours: SimpleHTTPRequestHandler script (logging on)",
+    start: ({ dir }) => ({ argv: ["node", join(SERVERS, "ours-static.mjs"), "0", dir], ready: "READY" }),
+  },
+  "ours-nodelay": {
+    short: "ours nodelay",
+    label: "ours: the same script, `disable_nagle_algorithm = true`",
+    start: ({ dir }) => ({ argv: ["node", join(SERVERS, "ours-static.mjs"), "0", dir, "--nodelay"], ready: "READY" }),
+  },
+  "ours-cli": {
+    short: "ours CLI",
+    label: "ours: `node dist/cli/bin.js` (logging on)",
+    optional: true,
+    start: ({ port, dir }) => ({
+      argv: ["node", join(ROOT, "dist", "cli", "bin.js"), "-p", "HTTP/1.1", "-b", "127.0.0.1", "-d", dir, String(port)],
+      ready: /^Serving HTTP on \S+ port (\d+)/m,
+    }),
+  },
+  "python-cli": {
+    short: "Python",
+    label: "`python3 -m http.server` (logging on; backlog 1024)",
+    start: ({ port, dir }) => ({
+      argv: ["python3", "-u", join(SERVERS, "python_cli.py"), "--protocol", "HTTP/1.1", "--bind", "127.0.0.1", "-d", dir, String(port)],
+      ready: /^Serving HTTP on \S+ port (\d+)/m,
+    }),
+  },
+  "http-server": {
+    short: "http-server",
+    label: "npm http-server 14 (`-c-1 -s`)",
+    npm: true,
+    start: ({ port, dir }) => ({
+      argv: ["node", join(BENCH_MODULES, "http-server", "bin", "http-server"), dir, "-p", String(port), "-a", "127.0.0.1", "-c-1", "-s"],
+      ready: "connect",
+    }),
+  },
+  serve: {
+    short: "serve",
+    label: "npm serve 14 (`-L -u`)",
+    npm: true,
+    start: ({ port, dir }) => ({
+      argv: ["node", join(BENCH_MODULES, "serve", "build", "main.js"), "-l", `tcp://127.0.0.1:${port}`, "-L", "-n", "-u", "--no-port-switching", dir],
+      ready: "connect",
+    }),
+  },
+  nginx: {
+    short: "nginx",
+    label: "nginx (sendfile, access_log off)",
+    start: ({ port, dir }) => nginxStart("nginx", port, dir, false),
+  },
+  "nginx-log": {
+    short: "nginx log",
+    label: "nginx (sendfile, access_log to a file)",
+    start: ({ port, dir }) => nginxStart("nginx-log", port, dir, true),
+  },
 };
 
+const NPM_SERVERS = Object.keys(SYSTEMS).filter((k) => SYSTEMS[k].npm);
+const FILE_SYSTEMS = ["ours-static", "ours-nodelay", "ours-cli", "python-cli", "http-server", "serve", "nginx", "nginx-log"];
+const FILE_PEERS = ["python-cli", "http-server", "serve", "nginx", "nginx-log"];
+
 /**
- * Scenarios. `loads`: each is one wrk configuration; `rounds: "all"` runs the
- * --rounds count, a number runs that many. `baselines`: ratio columns.
- * `expect`: what a GET of `path` must answer before any load is sent.
+ * Writes bench/out/nginx/KEY.conf: one foreground process (no master, one
+ * worker), sendfile, keep-alive up to 100000 requests per connection, autoindex
+ * for listings; the access log off, or on (combined format, unbuffered) to
+ * bench/out/nginx/KEY.access.log. Every path nginx writes is under bench/out.
+ */
+function nginxStart(key, port, dir, accessLog) {
+  const tmp = join(NGINX_DIR, "tmp");
+  mkdirSync(tmp, { recursive: true });
+  const log = join(NGINX_DIR, `${key}.access.log`);
+  rmSync(log, { force: true });
+  const conf = join(NGINX_DIR, `${key}.conf`);
+  writeFileSync(
+    conf,
+    `# Written by bench/run.mjs for the ${key} system; rewritten at every start.
+daemon off;
+master_process off;
+worker_processes 1;
+pid ${join(NGINX_DIR, `${key}.pid`)};
+error_log ${join(NGINX_DIR, `${key}.error.log`)} warn;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  sendfile on;
+  access_log ${accessLog ? `${log} combined` : "off"};
+  keepalive_requests 100000;
+  keepalive_timeout 65s;
+  client_body_temp_path ${tmp}/body;
+  proxy_temp_path ${tmp}/proxy;
+  fastcgi_temp_path ${tmp}/fastcgi;
+  uwsgi_temp_path ${tmp}/uwsgi;
+  scgi_temp_path ${tmp}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${dir};
+    autoindex on;
+  }
+}
+`,
+  );
+  return {
+    argv: ["nginx", "-p", `${NGINX_DIR}/`, "-e", join(NGINX_DIR, `${key}.error.log`), "-c", conf],
+    ready: "connect",
+  };
+}
+
+/**
+ * Scenarios. `loads`: each is one wrk configuration (`wrk: [...]`) or, with
+ * `kind: "curl"`, one download per round; `rounds: "all"` runs the --rounds
+ * count (default `minRounds` or 3), a number runs that many. `duration`: the
+ * seconds of each wrk run unless --duration says otherwise. `baselines`: ratio
+ * columns. `expect`: what a GET of `path` must answer, twice on one connection,
+ * before any load is sent (a function of the fixture when `fixture` is set).
+ * `targets`: ratios of our rows to peers that the notes report as met or not.
  */
 const SCENARIOS = [
   {
@@ -96,6 +227,7 @@ const SCENARIOS = [
     description:
       "GET / answered with a 13-byte `Hello, world!` (Content-Type: text/plain, Content-Length: 13), HTTP/1.1 keep-alive.",
     path: "/",
+    duration: 10,
     systems: ["ours", "ours-quiet", "node-http", "python", "python-nodelay"],
     baselines: ["node-http", "python", "python-nodelay"],
     loads: [
@@ -104,12 +236,73 @@ const SCENARIOS = [
     ],
     expect: { status: 200, body: "Hello, world!", headers: { "content-type": "text/plain", "content-length": "13" } },
   },
+  {
+    name: "file-1k",
+    title: "a 1 KiB file, keep-alive",
+    description:
+      "GET /1k.bin (1024 bytes) from the fixture directory, HTTP/1.1 keep-alive. Every server opens, stats and reads " +
+      "the file per request as it is configured by default (nginx: sendfile; no server caches file contents).",
+    path: "/1k.bin",
+    fixture: true,
+    duration: 6,
+    systems: FILE_SYSTEMS,
+    baselines: FILE_PEERS,
+    loads: [{ name: "c50", wrk: ["-t1", "-c50"], rounds: "all" }],
+    expect: (fx) => ({ status: 200, length: 1024, sha256: fx.files["1k.bin"].sha256 }),
+    targets: [{ peers: NPM_SERVERS, min: 1, strict: true, what: "ahead of every npm server" }],
+  },
+  {
+    name: "file-100m",
+    title: "a 100 MB file, one client",
+    description:
+      "One client downloads /100m.bin (100 × 2^20 bytes) with `curl -s -o /dev/null -w '%{speed_download}'` " +
+      "(pinned to core 1): each round is one curl process, on a new connection, fetching the file 3 times back " +
+      "to back (a single 100 MB transfer lasts only ~0.1 s here, too short to measure alone). MB/s is the " +
+      "round's bytes over the sum of curl's transfer times (10^6 bytes/s, connect and first byte included); " +
+      "server CPU per GB is the server's utime+stime over all its rounds " +
+      "divided by the bytes sent; client core busy is core 1's busy share during the download: near 100% means " +
+      "curl, not the server, set the pace.",
+    path: "/100m.bin",
+    fixture: true,
+    systems: FILE_SYSTEMS,
+    baselines: FILE_PEERS,
+    loads: [{ name: "curl", kind: "curl", downloads: 3, rounds: "all", minRounds: 10 }],
+    expect: (fx) => ({ status: 200, length: fx.files["100m.bin"].size, sha256: fx.files["100m.bin"].sha256 }),
+    targets: [
+      { peers: NPM_SERVERS, min: 1, strict: true, what: "ahead of every npm server" },
+      { peers: ["nginx"], min: 0.8, what: "at least 0.8× nginx" },
+    ],
+  },
+  {
+    name: "listing-1000",
+    title: "a 1000-entry directory listing, keep-alive",
+    description:
+      "GET /many/ (the listing of a directory of 1000 entries: 890 files, 100 directories, 10 symlinks, with " +
+      "spaces, HTML and URL metacharacters, accents, CJK and emoji in their names), HTTP/1.1 keep-alive. Each " +
+      "server renders its own page (nginx: autoindex), so body sizes differ; all read the directory per request.",
+    path: "/many/",
+    fixture: true,
+    duration: 6,
+    systems: FILE_SYSTEMS,
+    baselines: FILE_PEERS,
+    loads: [{ name: "c10", wrk: ["-t1", "-c10"], rounds: "all" }],
+    expect: { status: 200, headers: { "content-type": /^text\/html/i }, includes: ["file-0000.txt"], minLength: 40_000 },
+    targets: [{ peers: NPM_SERVERS, min: 1, strict: true, what: "ahead of every npm server" }],
+  },
 ];
+
+/**
+ * Our systems, whose rows the targets are about: the script and the CLI as
+ * shipped, and (as a diagnostic, not the default configuration) the script
+ * with TCP_NODELAY.
+ */
+const OURS = ["ours-static", "ours-cli", "ours-nodelay"];
+const DIAGNOSTIC = new Set(["ours-nodelay"]);
 
 // ---- arguments --------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = { scenario: null, duration: 10, rounds: 3, smoke: false, only: null, out: null };
+  const opts = { scenario: null, duration: null, rounds: null, smoke: false, only: null, out: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -142,7 +335,7 @@ function positiveInt(flag, v) {
 
 function usage(error) {
   const text =
-    "usage: node bench/run.mjs [--scenario NAME] [--duration SECONDS] [--rounds N]\n" +
+    "usage: node bench/run.mjs [--scenario NAME,...] [--duration SECONDS] [--rounds N]\n" +
     "                          [--only SYSTEM,...] [--smoke] [--out FILE]\n" +
     `scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}\n` +
     `systems: ${Object.keys(SYSTEMS).join(", ")}\n`;
@@ -195,39 +388,103 @@ async function stop(child) {
   clearTimeout(timer);
 }
 
-/** Starts a system pinned to the server core; resolves once it printed READY. */
-function startServer(key, extraNodeFlags = []) {
+/** A port that was free a moment ago on 127.0.0.1, for servers that cannot take 0. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves true once 127.0.0.1:port accepts a connection, false if `deadline` passes first. */
+async function waitConnect(port, child, deadline) {
+  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
+    const ok = await new Promise((resolve) => {
+      const sock = createConnection({ host: "127.0.0.1", port });
+      sock.once("connect", () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once("error", () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/**
+ * Starts a system pinned to the server core; resolves to { key, child, pid, port }
+ * once it is ready (see SYSTEMS). Its stdout is read until then and drained
+ * (not kept) after; its stderr (log lines) goes to /dev/null.
+ */
+async function startServer(key, extraNodeFlags = []) {
   const sys = SYSTEMS[key];
-  const [cmd, ...rest] = sys.argv;
+  let argv0;
+  let ready = "READY";
+  let port = 0;
+  if (sys.start) {
+    port = await freePort();
+    const s = sys.start({ port, dir: FIXTURE });
+    argv0 = s.argv;
+    ready = s.ready;
+  } else {
+    argv0 = [...sys.argv, "0", ...sys.args];
+  }
+  const [cmd, ...rest] = argv0;
   const argv = cmd === "node" ? [process.execPath, ...extraNodeFlags, ...rest] : [cmd, ...rest];
+  const timeout = sys.optional ? OPTIONAL_READY_TIMEOUT_MS : READY_TIMEOUT_MS;
   // taskset execs the server, so the child's pid is the server's pid.
   const child = track(
-    spawn("taskset", ["-c", SERVER_CORE, ...argv, "0", ...sys.args], {
+    spawn("taskset", ["-c", SERVER_CORE, ...argv], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "ignore"], // stderr (log lines) to /dev/null
     }),
   );
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => fail(new Error(`${key}: no READY line within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+  const deadline = Date.now() + timeout;
+  let out = "";
+  const onData = (chunk) => (out += chunk);
+  child.stdout.on("data", onData);
+  const started = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${key}: not ready within ${timeout} ms; stdout: ${JSON.stringify(out.trim().slice(0, 300))}`)), timeout);
     const fail = (err) => {
       clearTimeout(timer);
       child.kill("SIGKILL");
       reject(err);
     };
-    const early = (code, signal) => fail(new Error(`${key} exited (${signal ?? code}) before READY; stdout: ${out.trim()}`));
+    const early = (code, signal) =>
+      fail(new Error(`${key} exited (${signal ?? code}) before it was ready; stdout: ${JSON.stringify(out.trim().slice(0, 300))}`));
     child.once("error", fail);
     child.once("exit", early);
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = /^READY (\d+)$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.off("exit", early);
-        resolve({ key, child, pid: child.pid, port: Number(m[1]) });
-      }
-    });
+    const done = (p) => {
+      clearTimeout(timer);
+      child.off("exit", early);
+      resolve(p);
+    };
+    if (ready === "connect") {
+      waitConnect(port, child, deadline).then((ok) => ok && done(port));
+      return;
+    }
+    const re = ready === "READY" ? /^READY (\d+)$/m : ready;
+    const onLine = () => {
+      const m = re.exec(out);
+      if (!m) return;
+      child.stdout.off("data", onLine);
+      const p = m[1] !== undefined ? Number(m[1]) : port;
+      // A start-up line may come just before listen(): make sure it accepts.
+      if (ready === "READY") done(p);
+      else waitConnect(p, child, deadline).then((ok) => ok && done(p));
+    };
+    child.stdout.on("data", onLine);
   });
+  const p = await started;
+  child.stdout.off("data", onData);
+  child.stdout.resume(); // keep draining whatever else it prints
+  return { key, child, pid: child.pid, port: p };
 }
 
 // ---- /proc readings ---------------------------------------------------------
@@ -251,14 +508,15 @@ function cpuSeconds(pid) {
 /**
  * One core's CPU time from /proc/stat, in seconds: `task` is user+nice+system
  * (time charged to tasks; interrupts and softirqs are left out, since loopback
- * traffic is processed there for the server too), `all` every column.
+ * traffic is processed there for the server too), `idle` idle+iowait, `all`
+ * every column.
  */
 function coreSeconds(core) {
   const line = readFileSync("/proc/stat", "utf8")
     .split("\n")
     .find((l) => l.startsWith(`cpu${core} `));
   const f = line.trim().split(/\s+/).slice(1).map(Number);
-  return { task: (f[0] + f[1] + f[2]) / CLK_TCK, all: f.reduce((a, b) => a + b, 0) / CLK_TCK };
+  return { task: (f[0] + f[1] + f[2]) / CLK_TCK, idle: (f[3] + f[4]) / CLK_TCK, all: f.reduce((a, b) => a + b, 0) / CLK_TCK };
 }
 
 /** VmRSS of a process, in KiB. */
@@ -271,50 +529,117 @@ function rssKiB(pid) {
 
 /**
  * Sends two GETs on one connection, one after the other, and checks both
- * answers against `expect`: the server must keep the connection alive.
+ * answers against `expect` ({ status, headers: { name: string | RegExp },
+ * body, length, sha256, includes: [string], minLength }): the server must keep
+ * the connection alive. Bodies may be framed by Content-Length or chunked;
+ * they are hashed as they arrive, and kept only up to 16 MiB.
  */
-function checkServer(server, scenario) {
+function checkServer(server, scenario, expect) {
   const request = `GET ${scenario.path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUser-Agent: bench\r\n\r\n`;
+  const KEEP = 16 << 20;
   return new Promise((resolve, reject) => {
     const sock = createConnection({ host: "127.0.0.1", port: server.port });
-    let buf = Buffer.alloc(0);
     let answered = 0;
-    const timer = setTimeout(() => done(new Error("no answer within 5 s")), 5000);
+    let pending = Buffer.alloc(0); // unparsed head or chunk-size bytes
+    let res = null; // the response being read
+    const timer = setTimeout(() => done(new Error("no complete answers within 30 s")), 30_000);
     const done = (err) => {
       clearTimeout(timer);
       sock.destroy();
       if (err) reject(new Error(`${server.key}: ${err.message}`));
       else resolve();
     };
+    const fresh = () => ({ state: "head", status: 0, headers: {}, left: 0, length: 0, hash: createHash("sha256"), kept: [] });
+    res = fresh();
+    const body = (data) => {
+      res.length += data.length;
+      res.hash.update(data);
+      if (res.length <= KEEP) res.kept.push(Buffer.from(data));
+    };
+    const finish = () => {
+      const want = expect;
+      const got = res;
+      const text = Buffer.concat(got.kept).toString("utf8");
+      if (got.status !== want.status) return `status ${got.status}, want ${want.status}`;
+      for (const [k, v] of Object.entries(want.headers ?? {})) {
+        const h = got.headers[k];
+        if (v instanceof RegExp ? !(h !== undefined && v.test(h)) : h !== v) return `${k}: ${JSON.stringify(h)}, want ${v}`;
+      }
+      if (want.body !== undefined && text !== want.body) return `body ${JSON.stringify(text.slice(0, 100))}, want ${JSON.stringify(want.body)}`;
+      if (want.length !== undefined && got.length !== want.length) return `body of ${got.length} bytes, want ${want.length}`;
+      if (want.minLength !== undefined && got.length < want.minLength) return `body of ${got.length} bytes, want at least ${want.minLength}`;
+      if (want.sha256 !== undefined && got.hash.digest("hex") !== want.sha256) return "body differs from the file (sha256)";
+      for (const s of want.includes ?? []) if (!text.includes(s)) return `body lacks ${JSON.stringify(s)}`;
+      return null;
+    };
+    /** Parses what is in `buf`; returns false when a response failed the check. */
+    const feed = (buf) => {
+      let data = pending.length ? Buffer.concat([pending, buf]) : buf;
+      pending = Buffer.alloc(0);
+      while (data.length > 0 || res.state === "end") {
+        if (res.state === "head") {
+          const end = data.indexOf("\r\n\r\n");
+          if (end < 0) {
+            pending = data;
+            return true;
+          }
+          const lines = data.subarray(0, end).toString("latin1").split("\r\n");
+          data = data.subarray(end + 4);
+          res.status = Number(lines[0].split(" ")[1]);
+          for (const line of lines.slice(1)) {
+            const c = line.indexOf(":");
+            res.headers[line.slice(0, c).trim().toLowerCase()] = line.slice(c + 1).trim();
+          }
+          if (/chunked/i.test(res.headers["transfer-encoding"] ?? "")) res.state = "size";
+          else if (/^\d+$/.test(res.headers["content-length"] ?? "")) {
+            res.left = Number(res.headers["content-length"]);
+            res.state = res.left > 0 ? "body" : "end";
+          } else {
+            done(new Error(`neither Content-Length nor chunked in ${JSON.stringify(lines)}: no keep-alive?`));
+            return false;
+          }
+        } else if (res.state === "body" || res.state === "chunk") {
+          const take = Math.min(res.left, data.length);
+          body(data.subarray(0, take));
+          data = data.subarray(take);
+          res.left -= take;
+          if (res.left === 0) res.state = res.state === "body" ? "end" : "chunk-end";
+        } else if (res.state === "size" || res.state === "chunk-end" || res.state === "trailer") {
+          const eol = data.indexOf("\r\n");
+          if (eol < 0) {
+            pending = data;
+            return true;
+          }
+          const line = data.subarray(0, eol).toString("latin1");
+          data = data.subarray(eol + 2);
+          if (res.state === "chunk-end") res.state = "size";
+          else if (res.state === "trailer") {
+            if (line === "") res.state = "end";
+          } else {
+            res.left = parseInt(line, 16);
+            res.state = res.left > 0 ? "chunk" : "trailer";
+          }
+        } else if (res.state === "end") {
+          const problem = finish();
+          if (problem) {
+            done(new Error(problem));
+            return false;
+          }
+          answered += 1;
+          res = fresh();
+          if (answered === 2) {
+            done(null);
+            return false;
+          }
+          sock.write(request);
+        }
+      }
+      return true;
+    };
     sock.on("error", done);
     sock.on("close", () => answered < 2 && done(new Error(`closed after ${answered} response(s): no keep-alive?`)));
     sock.on("connect", () => sock.write(request));
-    sock.on("data", (chunk) => {
-      buf = Buffer.concat([buf, chunk]);
-      const end = buf.indexOf("\r\n\r\n");
-      if (end < 0) return;
-      const head = buf.subarray(0, end).toString("latin1").split("\r\n");
-      const headers = {};
-      for (const line of head.slice(1)) {
-        const i = line.indexOf(":");
-        headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-      }
-      const length = Number(headers["content-length"]);
-      if (!Number.isInteger(length)) return done(new Error(`no Content-Length in ${JSON.stringify(head)}`));
-      if (buf.length < end + 4 + length) return;
-      const body = buf.subarray(end + 4, end + 4 + length).toString("latin1");
-      buf = buf.subarray(end + 4 + length);
-      const status = Number(head[0].split(" ")[1]);
-      const want = scenario.expect;
-      if (status !== want.status) return done(new Error(`status ${status}, want ${want.status}`));
-      if (body !== want.body) return done(new Error(`body ${JSON.stringify(body)}, want ${JSON.stringify(want.body)}`));
-      for (const [k, v] of Object.entries(want.headers)) {
-        if (headers[k] !== v) return done(new Error(`${k}: ${JSON.stringify(headers[k])}, want ${JSON.stringify(v)}`));
-      }
-      answered += 1;
-      if (answered === 2) done(null);
-      else sock.write(request);
-    });
+    sock.on("data", feed);
   });
 }
 
@@ -401,6 +726,84 @@ async function measure(server, scenario, load, seconds) {
   };
 }
 
+// ---- curl: one large body --------------------------------------------------
+
+/**
+ * Runs one curl process pinned to the load core that downloads `url` `times`
+ * times, back to back over one keep-alive connection; resolves to curl's -w
+ * figures of each transfer ([{ speed, size, status, total }]).
+ */
+function runCurl(url, times = 1, timeoutSeconds = 120) {
+  return new Promise((resolve, reject) => {
+    const args = ["-c", LOAD_CORE, "curl", "-s", "-w", "%{speed_download} %{size_download} %{http_code} %{time_total}\\n"];
+    for (let i = 0; i < times; i++) args.push("-o", "/dev/null", url);
+    const child = track(spawn("taskset", args, { stdio: ["ignore", "pipe", "pipe"] }));
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (err += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutSeconds * 1000);
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      const transfers = out
+        .trim()
+        .split("\n")
+        .map((line) => line.trim().split(/\s+/).map(Number))
+        .map(([speed, size, status, total]) => ({ speed, size, status, total }));
+      if (code === 0 && transfers.length === times && transfers.every((t) => Number.isFinite(t.speed))) resolve(transfers);
+      else reject(new Error(`curl ${url} failed (${signal ?? code}): ${err.trim() || out.trim()}`));
+    });
+  });
+}
+
+/**
+ * One round: `times` downloads of `scenario.path` by one curl process. MB/s is
+ * the bytes over the sum of the transfers' times (each transfer's is curl's
+ * speed_download; with one transfer, exactly it), / 10^6; with the server's CPU
+ * time, the load core's busy share, and peak RSS. A short or non-200 answer
+ * counts as an error.
+ */
+async function measureCurl(server, scenario, expectedBytes, times) {
+  const url = `http://127.0.0.1:${server.port}${scenario.path}`;
+  const rss = [];
+  const sampler = setInterval(() => {
+    try {
+      rss.push(rssKiB(server.pid));
+    } catch {
+      // the server died; curl will fail
+    }
+  }, 50);
+  const cpu0 = cpuSeconds(server.pid);
+  const core0 = coreSeconds(SERVER_CORE);
+  const load0 = coreSeconds(LOAD_CORE);
+  let transfers;
+  try {
+    transfers = await runCurl(url, times);
+  } finally {
+    clearInterval(sampler);
+  }
+  const bytes = transfers.reduce((a, t) => a + t.size, 0);
+  const seconds = transfers.reduce((a, t) => a + t.total, 0);
+  const cpu1 = cpuSeconds(server.pid);
+  const core1 = coreSeconds(SERVER_CORE);
+  const load1 = coreSeconds(LOAD_CORE);
+  const foreign = core1.task - core0.task - (cpu1 - cpu0);
+  const loadAll = load1.all - load0.all || 1;
+  return {
+    mbps: bytes / seconds / 1e6,
+    bytes,
+    seconds,
+    transfersMBps: transfers.map((t) => t.speed / 1e6),
+    errors: transfers.filter((t) => t.status !== 200 || t.size !== expectedBytes).length,
+    foreignPct: Math.max(0, (100 * foreign) / (core1.all - core0.all || 1)),
+    cpuSeconds: cpu1 - cpu0,
+    // Busy = not idle: curl, the runner, and the softirq work of receiving on loopback.
+    clientBusyPct: Math.min(100, (100 * (loadAll - (load1.idle - load0.idle))) / loadAll),
+    rssLoadKiB: rss.length ? Math.max(...rss) : rssKiB(server.pid),
+  };
+}
+
 // ---- statistics and formatting ---------------------------------------------
 
 function median(xs) {
@@ -410,6 +813,23 @@ function median(xs) {
 }
 
 function summarise(runs) {
+  if (runs.length && runs[0].mbps !== undefined) {
+    const bytes = runs.reduce((a, r) => a + r.bytes, 0);
+    const cpu = runs.reduce((a, r) => a + r.cpuSeconds, 0);
+    return {
+      rounds: runs.length,
+      mbps: median(runs.map((r) => r.mbps)),
+      mbpsMin: Math.min(...runs.map((r) => r.mbps)),
+      mbpsMax: Math.max(...runs.map((r) => r.mbps)),
+      cpuMsPerGB: bytes > 0 ? (cpu * 1000) / (bytes / 1e9) : NaN,
+      cpuTicks: Math.round(cpu * CLK_TCK),
+      clientBusyPct: median(runs.map((r) => r.clientBusyPct)),
+      rssLoadKiB: Math.max(...runs.map((r) => r.rssLoadKiB)),
+      foreignPctMax: Math.max(...runs.map((r) => r.foreignPct)),
+      retried: runs.filter((r) => r.retried).length,
+      errors: runs.reduce((a, r) => a + r.errors, 0),
+    };
+  }
   return {
     rounds: runs.length,
     rps: median(runs.map((r) => r.rps)),
@@ -433,60 +853,110 @@ const fmtRatio = (x) =>
   !Number.isFinite(x) ? "–" : x >= 100 ? `${x.toFixed(0)}×` : x >= 0.1 ? `${x.toFixed(2)}×` : `${x.toPrecision(2)}×`;
 
 /** Median and range of the per-round ratio a/b: rounds are interleaved, so each pair ran minutes apart at most. */
-function pairedRatio(raw, a, b) {
+function pairedRatio(raw, a, b, metric = "rps") {
   const n = Math.min(raw[a]?.length ?? 0, raw[b]?.length ?? 0);
   const ratios = [];
-  for (let i = 0; i < n; i++) ratios.push(raw[a][i].rps / raw[b][i].rps);
+  for (let i = 0; i < n; i++) ratios.push(raw[a][i][metric] / raw[b][i][metric]);
   return n ? { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), n } : null;
 }
 
-function scenarioMarkdown(scenario, meta, results, idleRss, raw) {
+/** The metric a load's ratios compare: requests/s for wrk, MB/s for curl. */
+const metricOf = (load) => (load.kind === "curl" ? "mbps" : "rps");
+
+/**
+ * Notes on the scenario's targets: for each of our rows and each target, the
+ * ratio of medians to every peer named, met or not, with the round-by-round
+ * ratio when there are several rounds.
+ */
+function targetNotes(scenario, load, rows, raw) {
+  const metric = metricOf(load);
+  const unit = metric === "mbps" ? "MB/s" : "requests/s";
+  const notes = [];
+  for (const ours of OURS) {
+    if (!rows[ours]) continue;
+    for (const t of scenario.targets ?? []) {
+      const peers = t.peers.filter((p) => rows[p]);
+      if (peers.length === 0) continue;
+      const parts = peers.map((p) => {
+        const x = rows[ours][metric] / rows[p][metric];
+        const ok = t.strict ? x > t.min : x >= t.min;
+        const pr = pairedRatio(raw[load.name], ours, p, metric);
+        const rounds = pr && pr.n > 1 ? `, round by round ${fmtRatio(pr.min)}–${fmtRatio(pr.max)}` : "";
+        return { ok, text: `${fmtRatio(x)} ${SYSTEMS[p].short}${rounds}${ok ? "" : " (**not met**)"}` };
+      });
+      const met = parts.every((q) => q.ok);
+      notes.push(
+        `${DIAGNOSTIC.has(ours) ? "(Diagnostic, not the default configuration) " : ""}` +
+        `Target for ${SYSTEMS[ours].short} — ${t.what} (${t.strict ? ">" : "≥"} ${t.min.toFixed(2)}× in ${unit}): ` +
+          `${met ? "**met**" : "**not met**"}: ${parts.map((q) => q.text).join("; ")}.`,
+      );
+    }
+  }
+  return notes;
+}
+
+function scenarioMarkdown(scenario, meta, results, idleRss, raw, skipped = {}) {
   const lines = [];
   lines.push(`<!-- scenario:${scenario.name} -->`);
   lines.push(`## Scenario \`${scenario.name}\`: ${scenario.title}`);
   lines.push("");
   lines.push(`Measured ${meta.date}${meta.smoke ? " (**smoke run**: 1 s, one round; figures are not meaningful)" : ""}.`);
   lines.push(
-    `Machine: ${meta.nproc} cores (${meta.cpuModel}), Linux ${meta.kernel}; Node.js ${meta.node}, ${meta.python}, ${meta.wrk}.`,
+    `Machine: ${meta.nproc} cores (${meta.cpuModel}), Linux ${meta.kernel}; Node.js ${meta.node}, ${meta.python}, ${meta.wrk}` +
+      `${scenario.fixture ? `, ${meta.nginx}, ${meta.curl}, ${meta.npmPeers}` : ""}.`,
   );
   lines.push("");
   lines.push(scenario.description);
   lines.push("");
-  const base = scenario.baselines.filter((b) => scenario.systems.includes(b));
+  for (const [key, why] of Object.entries(skipped)) {
+    lines.push(`- Not measured: ${SYSTEMS[key].label}: ${why}`);
+  }
+  if (Object.keys(skipped).length) lines.push("");
+  const base = scenario.baselines.filter((b) => scenario.systems.includes(b) && !skipped[b]);
   for (const load of scenario.loads) {
     const rows = results[load.name];
     const nRounds = Math.max(...Object.values(rows).map((r) => r.rounds));
-    lines.push(
-      `### \`${load.wrk.join(" ")}\` — ${nRounds} round(s) of ${meta.duration} s per system, interleaved`,
-    );
+    const metric = metricOf(load);
+    let head;
+    if (load.kind === "curl") {
+      lines.push(
+        `### one \`curl\` of ${load.downloads ?? 1} download(s) per round — ${nRounds} round(s) per system, interleaved`,
+      );
+      head = ["system", "MB/s median (min–max)", "server CPU ms/GB", "client core busy", "RSS MiB idle / load"];
+    } else {
+      lines.push(`### \`${load.wrk.join(" ")}\` — ${nRounds} round(s) of ${meta.duration} s per system, interleaved`);
+      head = ["system", "req/s median (min–max)", "p50", "p99", "server CPU µs/req", "RSS MiB idle / load"];
+    }
+    head.push(...base.map((b) => `× ${SYSTEMS[b].short}`));
     lines.push("");
-    const head = [
-      "system",
-      "req/s median (min–max)",
-      "p50",
-      "p99",
-      "server CPU µs/req",
-      "RSS MiB idle / load",
-      ...base.map((b) => `× ${SYSTEMS[b].short}`),
-    ];
     lines.push(`| ${head.join(" | ")} |`);
     lines.push(`| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`);
     for (const key of scenario.systems) {
       const r = rows[key];
       if (!r) continue;
-      const cells = [
-        `${SYSTEMS[key].label}${r.errors ? ` (**${r.errors} errors**)` : ""}`,
-        r.rounds > 1 ? `${fmtInt(r.rps)} (${fmtInt(r.rpsMin)}–${fmtInt(r.rpsMax)})` : fmtInt(r.rps),
-        fmtMs(r.p50),
-        fmtMs(r.p99),
-        r.cpuShare < BUSY_ENOUGH ? `${r.cpuUsPerRequest.toFixed(0)} †` : r.cpuUsPerRequest.toFixed(1),
-        `${fmtMiB(idleRss[key])} / ${fmtMiB(r.rssLoadKiB)}`,
-        ...base.map((b) => (b === key ? "1.00×" : rows[b] ? fmtRatio(r.rps / rows[b].rps) : "–")),
-      ];
+      const label = `${SYSTEMS[key].label}${r.errors ? ` (**${r.errors} errors**)` : ""}`;
+      const cells =
+        load.kind === "curl"
+          ? [
+              label,
+              r.rounds > 1 ? `${fmtInt(r.mbps)} (${fmtInt(r.mbpsMin)}–${fmtInt(r.mbpsMax)})` : fmtInt(r.mbps),
+              r.cpuTicks < 20 ? `${fmtInt(r.cpuMsPerGB)} †` : fmtInt(r.cpuMsPerGB),
+              `${r.clientBusyPct.toFixed(0)}%`,
+              `${fmtMiB(idleRss[key])} / ${fmtMiB(r.rssLoadKiB)}`,
+            ]
+          : [
+              label,
+              r.rounds > 1 ? `${fmtInt(r.rps)} (${fmtInt(r.rpsMin)}–${fmtInt(r.rpsMax)})` : fmtInt(r.rps),
+              fmtMs(r.p50),
+              fmtMs(r.p99),
+              r.cpuShare < BUSY_ENOUGH ? `${r.cpuUsPerRequest.toFixed(0)} †` : r.cpuUsPerRequest.toFixed(1),
+              `${fmtMiB(idleRss[key])} / ${fmtMiB(r.rssLoadKiB)}`,
+            ];
+      cells.push(...base.map((b) => (b === key ? "1.00×" : rows[b] ? fmtRatio(r[metric] / rows[b][metric]) : "–")));
       lines.push(`| ${cells.join(" | ")} |`);
     }
     lines.push("");
-    const notes = [];
+    const notes = targetNotes(scenario, load, rows, raw);
     if (rows.ours && rows["node-http"]) {
       const x = rows.ours.rps / rows["node-http"].rps;
       notes.push(
@@ -516,14 +986,22 @@ function scenarioMarkdown(scenario, meta, results, idleRss, raw) {
         `ours (log_message off) serves ${fmtRatio(rows["ours-quiet"].rps / rows["node-http"].rps)} node:http's requests/s.`,
       );
     }
-    if (Object.values(rows).some((r) => r.cpuShare < BUSY_ENOUGH)) {
+    if (load.kind === "curl") {
+      if (Object.values(rows).some((r) => r.cpuTicks < 20)) {
+        notes.push(
+          `† Fewer than 20 clock ticks (1/${CLK_TCK} s each) of server CPU over all rounds: a rough figure.`,
+        );
+      }
+    } else if (Object.values(rows).some((r) => r.cpuShare < BUSY_ENOUGH)) {
       notes.push(
         `† The server used under ${100 * BUSY_ENOUGH}% of a core: its CPU time is a few clock ticks ` +
           `(1/${CLK_TCK} s each), which a virtual machine charges loosely, so this CPU µs/req is a rough figure.`,
       );
     }
     const all = Object.values(rows);
-    const spread = all.map((r) => (r.rpsMax - r.rpsMin) / r.rps).filter(Number.isFinite);
+    const lo = metric === "mbps" ? "mbpsMin" : "rpsMin";
+    const hi = metric === "mbps" ? "mbpsMax" : "rpsMax";
+    const spread = all.map((r) => (r[hi] - r[lo]) / r[metric]).filter(Number.isFinite);
     const repeats = all.reduce((a, r) => a + r.retried, 0);
     notes.push(
       `Noise: ${nRounds > 1 ? `the widest min–max spread of a row is ${(100 * Math.max(...spread)).toFixed(0)}% of its median; ` : ""}` +
@@ -570,15 +1048,22 @@ function writeResults(file, scenario, section) {
 
 // ---- the run ----------------------------------------------------------------
 
-function machine(duration, smoke) {
+function machine(smoke) {
   const version = (cmd, args) => {
     try {
       return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
     } catch (e) {
-      return String(e.stdout ?? "").trim() || "unknown";
+      return String(e.stdout ?? "").trim() || String(e.stderr ?? "").trim() || "unknown";
     }
   };
   const wrkLine = version("wrk", ["--version"]).split("\n")[0];
+  const npmVersion = (name) => {
+    try {
+      return JSON.parse(readFileSync(join(BENCH_MODULES, name, "package.json"), "utf8")).version;
+    } catch {
+      return "not installed";
+    }
+  };
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     nproc: Number(version("nproc", [])) || cpus().length,
@@ -587,31 +1072,54 @@ function machine(duration, smoke) {
     node: process.version,
     python: version("python3", ["--version"]),
     wrk: `wrk ${/wrk (\S+)/.exec(wrkLine)?.[1] ?? "unknown"}`,
-    duration,
+    nginx: /nginx\/\S+/.exec(spawnSync("nginx", ["-v"], { encoding: "utf8" }).stderr ?? "")?.[0] ?? "nginx unknown",
+    curl: `curl ${/^curl (\S+)/.exec(version("curl", ["--version"]))?.[1] ?? "unknown"}`,
+    npmPeers: `http-server ${npmVersion("http-server")}, serve ${npmVersion("serve")}`,
     smoke,
   };
 }
 
-async function runScenario(scenario, opts) {
-  const systems = scenario.systems.filter((s) => !opts.only || opts.only.includes(s));
-  const plan = scenario.loads.map((l) => ({ ...l, n: l.rounds === "all" ? opts.rounds : l.rounds }));
-  const estimate = systems.length * (WARMUP_SECONDS + plan.reduce((a, l) => a + l.n * (opts.duration + 0.5), 0));
-  const worst = estimate + (opts.smoke ? 0 : plan.length * MAX_RETRIES * (opts.duration + 0.5));
-  log(`scenario ${scenario.name}: ${systems.join(", ")}; about ${Math.ceil(estimate)} s (at most ${Math.ceil(worst)} s with retries)`);
+/** How many rounds a load gets: --rounds, else its `minRounds` or 3; --smoke: 1. */
+function roundsOf(load, opts) {
+  if (load.rounds !== "all") return opts.smoke ? 1 : load.rounds;
+  return opts.rounds ?? load.minRounds ?? 3;
+}
 
+async function runScenario(scenario, opts) {
+  const duration = opts.duration ?? scenario.duration ?? 10;
+  const wanted = scenario.systems.filter((s) => !opts.only || opts.only.includes(s));
+  const plan = scenario.loads.map((l) => ({ ...l, n: roundsOf(l, opts) }));
+  const runSeconds = (l) => (l.kind === "curl" ? 1 : duration + 0.5);
+  const estimate = wanted.length * (WARMUP_SECONDS + plan.reduce((a, l) => a + l.n * runSeconds(l), 0));
+  const worst = estimate + (opts.smoke ? 0 : plan.length * MAX_RETRIES * (duration + 0.5));
+  log(`scenario ${scenario.name}: ${wanted.join(", ")}; about ${Math.ceil(estimate)} s (at most ${Math.ceil(worst)} s with retries)`);
+
+  const fixture = scenario.fixture ? ensureFixture(FIXTURE) : null;
+  const expect = typeof scenario.expect === "function" ? scenario.expect(fixture) : scenario.expect;
   const servers = {};
   const idleRss = {};
   const raw = {};
+  const skipped = {};
   try {
-    for (const key of systems) {
-      servers[key] = await startServer(key);
-      await checkServer(servers[key], scenario);
+    for (const key of wanted) {
+      try {
+        servers[key] = await startServer(key);
+      } catch (err) {
+        if (!SYSTEMS[key].optional) throw err;
+        skipped[key] = `did not start (${err.message.replace(/^\S+ /, "")}), so it is left out of this run.`;
+        log(`  ${key}: left out: ${err.message}`);
+        continue;
+      }
+      await checkServer(servers[key], scenario, expect);
     }
+    const systems = wanted.filter((k) => servers[k]);
     // Idle RSS after the check requests, before any load.
     for (const key of systems) idleRss[key] = rssKiB(servers[key].pid);
     for (const key of systems) {
-      log(`  warm-up ${key} (${WARMUP_SECONDS} s)`);
-      await runWrk([...plan[0].wrk, `-d${WARMUP_SECONDS}s`, `http://127.0.0.1:${servers[key].port}${scenario.path}`]);
+      log(`  warm-up ${key}${plan[0].kind === "curl" ? " (one download)" : ` (${WARMUP_SECONDS} s)`}`);
+      const url = `http://127.0.0.1:${servers[key].port}${scenario.path}`;
+      if (plan[0].kind === "curl") await runCurl(url, 1);
+      else await runWrk([...plan[0].wrk, `-d${WARMUP_SECONDS}s`, url]);
     }
     const retries = {};
     for (const load of plan) {
@@ -621,12 +1129,26 @@ async function runScenario(scenario, opts) {
         // Rotate the order each round so that no system always goes first.
         const order = systems.map((_, i) => systems[(i + round) % systems.length]);
         for (const key of order) {
-          let r = await measure(servers[key], scenario, load, opts.duration);
+          if (load.kind === "curl") {
+            // Downloads are short: a noisy one is measured again, up to
+            // MAX_RETRIES times in a row and 3 per system and round on average.
+            let r = await measureCurl(servers[key], scenario, expect.length, load.downloads ?? 1);
+            logRun(load, round, key, r);
+            for (let again = 0; r.foreignPct > NOISY_PCT && again < MAX_RETRIES; again++) {
+              if (opts.smoke || retries[load.name] >= 3 * load.n * systems.length) break;
+              retries[load.name] += 1;
+              r = { ...(await measureCurl(servers[key], scenario, expect.length, load.downloads ?? 1)), retried: true };
+              logRun(load, round, key, r);
+            }
+            raw[load.name][key].push(r);
+            continue;
+          }
+          let r = await measure(servers[key], scenario, load, duration);
           logRun(load, round, key, r);
           // Another process took the server's core: measure again, within a budget.
           while (r.foreignPct > NOISY_PCT && retries[load.name] < (opts.smoke ? 0 : MAX_RETRIES)) {
             retries[load.name] += 1;
-            r = { ...(await measure(servers[key], scenario, load, opts.duration)), retried: true };
+            r = { ...(await measure(servers[key], scenario, load, duration)), retried: true };
             logRun(load, round, key, r);
           }
           raw[load.name][key].push(r);
@@ -642,17 +1164,26 @@ async function runScenario(scenario, opts) {
       Object.fromEntries(Object.entries(bySystem).map(([k, runs]) => [k, summarise(runs)])),
     ]),
   );
-  return { systems, results, raw, idleRss };
+  return { systems: wanted.filter((k) => servers[k]), results, raw, idleRss, skipped, duration };
 }
 
 function logRun(load, round, key, r) {
+  const head = `  ${load.name} round ${round + 1}/${load.n} ${key.padEnd(15)}`;
+  const tail =
+    `core-0 other ${r.foreignPct.toFixed(0)}%` +
+    (r.foreignPct > NOISY_PCT ? " (noisy)" : "") +
+    (r.retried ? " (retry)" : "") +
+    (r.errors ? `  ${r.errors} errors` : "");
+  if (r.mbps !== undefined) {
+    log(
+      `${head} ${fmtInt(r.mbps).padStart(6)} MB/s  ${r.seconds.toFixed(2)} s  server CPU ${(r.cpuSeconds * 1000).toFixed(0)} ms  ` +
+        `client core busy ${r.clientBusyPct.toFixed(0)}%  ${tail}`,
+    );
+    return;
+  }
   log(
-    `  ${load.name} round ${round + 1}/${load.n} ${key.padEnd(15)} ${fmtInt(r.rps).padStart(8)} req/s  ` +
-      `p50 ${fmtMs(r.p50)}  p99 ${fmtMs(r.p99)}  ${r.cpuUsPerRequest.toFixed(1)} µs CPU/req  ` +
-      `core-0 other ${r.foreignPct.toFixed(0)}%` +
-      (r.foreignPct > NOISY_PCT ? " (noisy)" : "") +
-      (r.retried ? " (retry)" : "") +
-      (r.errors ? `  ${r.errors} errors` : ""),
+    `${head} ${fmtInt(r.rps).padStart(8)} req/s  ` +
+      `p50 ${fmtMs(r.p50)}  p99 ${fmtMs(r.p99)}  ${r.cpuUsPerRequest.toFixed(1)} µs CPU/req  ${tail}`,
   );
 }
 
@@ -662,13 +1193,23 @@ function log(line) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const scenarios = opts.scenario ? SCENARIOS.filter((s) => s.name === opts.scenario) : SCENARIOS;
-  if (scenarios.length === 0) usage(`no scenario named ${JSON.stringify(opts.scenario)}`);
+  const names = opts.scenario ? opts.scenario.split(",").filter(Boolean) : null;
+  for (const n of names ?? []) if (!SCENARIOS.some((s) => s.name === n)) usage(`no scenario named ${JSON.stringify(n)}`);
+  const scenarios = names ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
   if (opts.only) for (const k of opts.only) if (!SYSTEMS[k]) usage(`no system named ${JSON.stringify(k)}`);
   if (!existsSync(join(ROOT, "dist", "index.js"))) {
     throw new Error("dist/index.js is missing: run `npx tsc -p tsconfig.json` first");
   }
-  for (const [tool, args] of [["wrk", ["--version"]], ["taskset", ["--version"]], ["python3", ["--version"]]]) {
+  const needed = new Set(scenarios.flatMap((s) => s.systems).filter((k) => !opts.only || opts.only.includes(k)));
+  const tools = [["wrk", ["--version"]], ["taskset", ["--version"]], ["python3", ["--version"]]];
+  if (scenarios.some((s) => s.loads.some((l) => l.kind === "curl"))) tools.push(["curl", ["--version"]]);
+  if (needed.has("nginx") || needed.has("nginx-log")) tools.push(["nginx", ["-v"]]);
+  for (const key of needed) {
+    if (SYSTEMS[key].npm && !existsSync(join(BENCH_MODULES, key, "package.json"))) {
+      throw new Error(`bench/node_modules/${key} is missing: run \`bash bench/setup.sh\` first`);
+    }
+  }
+  for (const [tool, args] of tools) {
     try {
       execFileSync(tool, args, { stdio: "ignore" });
     } catch (e) {
@@ -678,19 +1219,25 @@ async function main() {
   }
   if (cpus().length < 2) throw new Error("needs two cores: servers on core 0, wrk on core 1");
   // Read the machine before pinning: nproc counts the cores this process may use.
-  const meta = machine(opts.duration, opts.smoke);
+  const meta = machine(opts.smoke);
   // Keep this runner (its RSS sampler, its timers) off the server's core.
   execFileSync("taskset", ["-a", "-p", "-c", LOAD_CORE, String(process.pid)], { stdio: "ignore" });
   // A smoke run must not overwrite the committed figures.
   const out = opts.out ?? (opts.smoke ? join(BENCH_DIR, "out", "RESULTS.smoke.md") : join(BENCH_DIR, "RESULTS.md"));
   for (const scenario of scenarios) {
-    const { systems, results, raw, idleRss } = await runScenario(scenario, opts);
+    if (!scenario.systems.some((k) => !opts.only || opts.only.includes(k))) {
+      log(`scenario ${scenario.name}: none of --only's systems; skipped`);
+      continue;
+    }
+    const started = Date.now();
+    const { systems, results, raw, idleRss, skipped, duration } = await runScenario(scenario, opts);
     const shown = { ...scenario, systems, baselines: scenario.baselines.filter((b) => systems.includes(b)) };
-    writeResults(out, shown, scenarioMarkdown(shown, meta, results, idleRss, raw));
+    const when = { ...meta, date: new Date(started).toISOString().replace(/\.\d+Z$/, "Z"), duration };
+    writeResults(out, shown, scenarioMarkdown(shown, when, results, idleRss, raw, skipped));
     mkdirSync(join(BENCH_DIR, "out"), { recursive: true });
     writeFileSync(
       join(BENCH_DIR, "out", `${scenario.name}${opts.smoke ? ".smoke" : ""}.json`),
-      JSON.stringify({ meta, scenario: scenario.name, idleRss, results, raw }, null, 2),
+      JSON.stringify({ meta: when, scenario: scenario.name, idleRss, skipped, results, raw }, null, 2),
     );
     log(`wrote ${relative(process.cwd(), out)} (scenario ${scenario.name})`);
   }

@@ -4,8 +4,12 @@
 # Idempotent: a tool that is already there is left alone, and `apt-get update`
 # runs at most once per invocation, only when something has to be installed.
 # Needs: wrk (load generator), taskset (util-linux, CPU pinning), python3
-# (the reference server), node >= 20. Exits non-zero, saying what is missing,
-# when a tool cannot be had.
+# (the reference server), node >= 20; for the file-serving scenarios also curl
+# (the 100 MB download), nginx (Debian's nginx-light, else nginx; run by the
+# benchmark as its own foreground process, never as the system service) and
+# npm's http-server and serve, installed from bench/package-lock.json into
+# bench/node_modules (bench-only: never in the root package.json).
+# Exits non-zero, saying what is missing, when a tool cannot be had.
 set -euo pipefail
 
 missing=()
@@ -27,11 +31,12 @@ apt_install() {
   fi
   if [ "$apt_updated" -eq 0 ]; then
     echo "bench/setup.sh: apt-get update" >&2
-    "${sudo[@]}" apt-get update -qq >&2 || { echo "bench/setup.sh: apt-get update failed" >&2; return 1; }
+    "${sudo[@]}" apt-get update -qq -o DPkg::Lock::Timeout=300 >&2 || { echo "bench/setup.sh: apt-get update failed" >&2; return 1; }
     apt_updated=1
   fi
   echo "bench/setup.sh: apt-get install -y $1" >&2
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$1" >&2
+  # Another process may be installing packages at the same time: wait for its lock.
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq -o DPkg::Lock::Timeout=300 "$1" >&2
 }
 
 ensure() {
@@ -44,6 +49,13 @@ ensure() {
 ensure wrk wrk
 ensure taskset util-linux
 ensure python3 python3
+ensure curl curl
+# nginx-light is the small build (autoindex and sendfile are all we use); on
+# releases where it is gone or only a transitional package, nginx itself.
+if ! have nginx; then
+  apt_install nginx-light || apt_install nginx || true
+  if ! have nginx; then missing+=("nginx (Debian package 'nginx-light' or 'nginx')"); fi
+fi
 
 if ! have node; then
   missing+=("node (Node.js >= 20)")
@@ -56,10 +68,22 @@ if have nproc && [ "$(nproc)" -lt 2 ]; then
   missing+=("a second CPU core (nproc=$(nproc); server and wrk are pinned to cores 0 and 1)")
 fi
 
+# npm's http-server and serve, pinned by bench/package-lock.json.
+bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if have npm; then
+  if [ ! -f "$bench_dir/node_modules/http-server/package.json" ] || [ ! -f "$bench_dir/node_modules/serve/package.json" ] \
+    || [ "$bench_dir/package-lock.json" -nt "$bench_dir/node_modules/.package-lock.json" ]; then
+    echo "bench/setup.sh: npm ci in bench/" >&2
+    (cd "$bench_dir" && npm ci --no-audit --no-fund >&2) || missing+=("bench/node_modules (npm ci in bench/ failed)")
+  fi
+else
+  missing+=("npm (to install bench/node_modules)")
+fi
+
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "bench/setup.sh: cannot run the benchmark; missing:" >&2
   for m in "${missing[@]}"; do echo "  - $m" >&2; done
   exit 1
 fi
 
-echo "bench/setup.sh: ok ($(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2), $(python3 --version 2>&1), node $(node --version))"
+echo "bench/setup.sh: ok ($(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2), $(python3 --version 2>&1), node $(node --version), $(nginx -v 2>&1 | cut -d' ' -f3), $(curl --version | head -n1 | cut -d' ' -f1-2))"
