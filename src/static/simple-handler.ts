@@ -49,6 +49,9 @@ interface Opened {
   stats: Stats;
 }
 
+/** Files up to this size are read whole before their head is sent. */
+const SMALL_FILE = 64 * 1024;
+
 /** Bytes per read when copying a file: large reads keep syscalls few. */
 const COPY_CHUNK = 512 * 1024;
 
@@ -271,7 +274,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       return null;
     }
     try {
-      return this.#sendFileHead(opened.fd, opened.stats, ctype);
+      // A small file is read before its head is sent, so that head and body
+      // leave together in one write (and one packet) rather than two.
+      const size = opened.stats.size;
+      const content = this.command === "GET" && size > 0 && size <= SMALL_FILE ? await readAt(opened.fd, size, 0) : null;
+      return this.#sendFileHead(opened.fd, opened.stats, ctype, content !== null && content.length === size ? content : null);
     } catch (e) {
       closeFile(opened.fd);
       throw e;
@@ -337,7 +344,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /** The head of a file's response; decides 200, 304, 206 or 416. */
-  #sendFileHead(fd: number, fs: Stats, ctype: string): Source | null {
+  #sendFileHead(fd: number, fs: Stats, ctype: string, content: Buffer | null): Source | null {
     const size = fs.size;
     const validators = { size, mtimeMs: fs.mtimeMs };
     const decision = decide(this.command ?? "", this.headers, validators);
@@ -368,6 +375,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
           this.send_header("Content-Length", String(r.end - r.start + 1));
           this.#validatorHeaders(lastModified, etag);
           this.end_headers();
+          if (content !== null) {
+            closeFile(fd);
+            return new BytesSource(content.subarray(r.start, r.end + 1));
+          }
           return new FileSource(fd, [{ ...r }]);
         }
         const boundary = newBoundary();
@@ -387,6 +398,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         this.send_header("Content-Length", String(size));
         this.#validatorHeaders(lastModified, etag);
         this.end_headers();
+        if (content !== null) {
+          closeFile(fd);
+          return new BytesSource(content);
+        }
         return new FileSource(fd, size > 0 ? [{ start: 0, end: size - 1 }] : []);
     }
   }
