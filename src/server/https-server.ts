@@ -12,7 +12,9 @@
  * logged in one line and costs the loop nothing. Handshakes are bounded in time.
  */
 
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import type { Socket } from "node:net";
 import { createSecureContext, createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { escapeControl, logDateTimeString, writeLog } from "../handler/log-format.js";
 import type { ServerAddress } from "./address.js";
@@ -91,6 +93,13 @@ export function loadCredentials(options: HTTPSServerOptions): LoadedCredentials 
   const passphrase = pw === null || pw === undefined ? undefined : Buffer.isBuffer(pw) ? pw.toString("utf8") : pw;
   try {
     createSecureContext({ cert, key, passphrase, ca, minVersion: "TLSv1.2" });
+    // OpenSSL only notices a mismatch between a key and a certificate of the
+    // same type; an EC key with an RSA certificate would load and then fail
+    // every handshake. Check the pair directly.
+    const leaf = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(cert.toString("latin1"));
+    if (leaf !== null && !new X509Certificate(leaf[0]).checkPrivateKey(createPrivateKey({ key, passphrase }))) {
+      throw new Error("key values mismatch");
+    }
     return { cert, key, ...(passphrase !== undefined ? { passphrase } : {}), ...(ca !== undefined ? { ca } : {}) };
   } catch (e) {
     const msg = String((e as Error).message);
@@ -151,8 +160,13 @@ export class HTTPSServer extends HTTPServer {
       },
       (request: TLSSocket) => this._enqueue(request),
     );
+    // A socket reset during the handshake has forgotten its peer by the time
+    // the error is reported: remember each peer when it connects.
+    const peers = new WeakMap<object, string>();
+    tlsServer.on("connection", (raw: Socket) => peers.set(raw, raw.remoteAddress ?? "?"));
     tlsServer.on("tlsClientError", (err: Error & { code?: string }, socket: TLSSocket) => {
-      const who = socket.remoteAddress ?? "?";
+      const parent = (socket as unknown as { _parent?: object })._parent;
+      const who = socket.remoteAddress ?? (parent !== undefined ? peers.get(parent) : undefined) ?? "?";
       writeLog(`${who} - - [${logDateTimeString()}] TLS handshake failed: ${escapeControl(err.code ?? err.message)}\n`);
       socket.destroy();
     });
