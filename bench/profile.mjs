@@ -2,15 +2,15 @@
 // bench/profile.mjs: where does our server spend its CPU under a scenario's load?
 //
 // Usage: node bench/profile.mjs [--scenario hello|file-1k|listing-1000|file-100m]
-//                               [--quiet] [--nodelay] [--server ours|node-http]
+//                               [--quiet] [--server ours|node-http]
 //                               [--duration SECONDS] [--top N]
 //        node bench/profile.mjs --summarise FILE.cpuprofile [--top N]
 //
 // Starts the scenario's server under `node --cpu-prof`, pinned to core 0:
 // hello: bench/servers/ours.mjs (or node-http.mjs, for a reference profile of
 // the same load); the file scenarios: bench/servers/ours-static.mjs serving
-// bench/out/fixture (made by bench/fixture.mjs if missing; `--nodelay` sets
-// disable_nagle_algorithm). Warms it up for 1 s, loads it with
+// bench/out/fixture (made by bench/fixture.mjs if missing). Warms it up for
+// 1 s, loads it with
 // `taskset -c 1 wrk -t1 -cN -d<duration>s` on the scenario's path (file-100m:
 // `curl` downloads of /100m.bin, back to back, for <duration> seconds),
 // stops it with SIGTERM (the server exits normally, so V8 writes the
@@ -38,7 +38,6 @@ const opt = (name, dflt) => {
 const duration = Number(opt("--duration", 10));
 const top = Number(opt("--top", 15));
 const quiet = args.includes("--quiet");
-const nodelay = args.includes("--nodelay");
 const scenarioName = opt("--scenario", "hello");
 /** What each scenario loads: the server script, its extra arguments, the path, the load. */
 const LOADS = {
@@ -211,7 +210,6 @@ async function profileRun() {
       join(BENCH_DIR, "servers", `${serverName}.mjs`), "0",
       ...(load.files ? [ensureFixture(join(BENCH_DIR, "out", "fixture")).dir] : []),
       ...(quiet ? ["--quiet"] : []),
-      ...(nodelay && load.files ? ["--nodelay"] : []),
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] },
   );
@@ -223,7 +221,7 @@ async function profileRun() {
     wrk(port, 1);
     result = wrk(port, duration);
     console.log(
-      `${serverName}${quiet ? " (log_message off)" : ""}${nodelay && load.files ? " (nodelay)" : ""}, ${scenarioName} ` +
+      `${serverName}${quiet ? " (log_message off)" : ""}, ${scenarioName} ` +
         `(${load.path}) under --cpu-prof: ${result.rps} req/s (profiling slows it down)`,
     );
   } catch (e) {
