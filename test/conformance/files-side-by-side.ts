@@ -28,7 +28,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
-import { phrasesTo314, STYLE_BLOCK } from "./side-by-side.js";
+import { parseTranscript, phrasesTo314, STYLE_BLOCK, type Response } from "./side-by-side.js";
 
 /** How long CPython may take to print its banner. */
 const START_TIMEOUT_MS = 10_000;
@@ -105,15 +105,8 @@ export function startPythonFileServer(directory: string, protocol = "HTTP/1.1"):
 
 // ---- transcripts ------------------------------------------------------------
 
-/** One response; `statusLine` is `null` for a bare HTTP/0.9 body. */
-export interface Resp {
-  statusLine: string | null;
-  status: number | null;
-  headers: [name: string, value: string][];
-  body: Buffer;
-  /** All the bytes its framing announced arrived. */
-  complete: boolean;
-}
+/** One response (the side-by-side harness's); `statusLine` is `null` for a bare HTTP/0.9 body. */
+export type Resp = Response;
 
 /** The value of the first header named `name` (case-insensitive). */
 export function header(r: Resp, name: string): string | undefined {
@@ -121,45 +114,9 @@ export function header(r: Resp, name: string): string | undefined {
   return r.headers.find(([n]) => n.toLowerCase() === lower)?.[1];
 }
 
-/**
- * Splits raw bytes into responses by their own framing. Without a status line
- * what remains is one bare body; HEAD (`head`), 1xx, 204 and 304 responses
- * have no body; without `Content-Length` the body runs to the end.
- */
+/** Splits raw bytes into responses by their own framing (`parseTranscript`). */
 export function parseResponses(raw: Buffer, head = false): Resp[] {
-  const text = raw.toString("latin1");
-  const out: Resp[] = [];
-  let pos = 0;
-  while (pos < text.length) {
-    if (!text.startsWith("HTTP/", pos)) {
-      out.push({ statusLine: null, status: null, headers: [], body: raw.subarray(pos), complete: true });
-      break;
-    }
-    const end = text.indexOf("\r\n\r\n", pos);
-    if (end === -1) {
-      out.push({ statusLine: text.slice(pos), status: null, headers: [], body: Buffer.alloc(0), complete: false });
-      break;
-    }
-    const [statusLine = "", ...lines] = text.slice(pos, end).split("\r\n");
-    const status = Number(statusLine.split(" ")[1]);
-    const headers = lines.map((l): [string, string] => {
-      const i = l.indexOf(":");
-      return i === -1 ? [l, ""] : [l.slice(0, i), l.slice(i + 1).replace(/^[ \t]+/, "")];
-    });
-    pos = end + 4;
-    const length = headers.find(([n]) => n.toLowerCase() === "content-length");
-    let body: Buffer;
-    let complete = true;
-    if (head || (status >= 100 && status < 200) || status === 204 || status === 304) body = Buffer.alloc(0);
-    else if (length !== undefined) {
-      const n = Number(length[1]);
-      body = raw.subarray(pos, pos + n);
-      complete = body.length === n;
-    } else body = raw.subarray(pos);
-    pos += body.length;
-    out.push({ statusLine, status, headers, body, complete });
-  }
-  return out;
+  return parseTranscript(raw, { head });
 }
 
 /** `until` for a keep-alive step: `n` complete responses have arrived. */

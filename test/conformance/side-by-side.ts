@@ -231,8 +231,8 @@ export interface Response {
 
 /**
  * Splits raw bytes into responses by their own framing. Without a status line
- * what remains is one bare body; a 1xx or a response to HEAD has no body; a
- * response without `Content-Length` runs to the end.
+ * what remains is one bare body; a response to HEAD, 1xx, 204 and 304 have
+ * no body; a response without `Content-Length` runs to the end.
  */
 export function parseTranscript(raw: Buffer, opts: { head?: boolean } = {}): Response[] {
   const text = raw.toString("latin1");
@@ -258,7 +258,7 @@ export function parseTranscript(raw: Buffer, opts: { head?: boolean } = {}): Res
     const lengthHeader = headers.find(([n]) => n.toLowerCase() === "content-length");
     let body: Buffer;
     let complete = true;
-    if ((status >= 100 && status < 200) || opts.head === true) body = Buffer.alloc(0);
+    if (opts.head === true || (status >= 100 && status < 200) || status === 204 || status === 304) body = Buffer.alloc(0);
     else if (lengthHeader !== undefined) {
       const n = Number(lengthHeader[1]);
       body = raw.subarray(pos, pos + n);
