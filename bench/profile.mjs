@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // bench/profile.mjs: where does our server spend its CPU under a scenario's load?
 //
-// Usage: node bench/profile.mjs [--scenario hello|file-1k|listing-1000|file-100m]
-//                               [--quiet] [--server ours|node-http]
+// Usage: node bench/profile.mjs [--scenario hello|file-1k|listing-1000|file-100m|tls-hello]
+//                               [--quiet] [--server ours|node-http|node-https]
 //                               [--duration SECONDS] [--top N]
 //        node bench/profile.mjs --summarise FILE.cpuprofile [--top N]
 //
 // Starts the scenario's server under `node --cpu-prof`, pinned to core 0:
 // hello: bench/servers/ours.mjs (or node-http.mjs, for a reference profile of
-// the same load); the file scenarios: bench/servers/ours-static.mjs serving
+// the same load); tls-hello: bench/servers/ours-tls.mjs (or node-https.mjs)
+// with bench/out/tls/cert.pem and key.pem (made by bench/tls-cert.mjs if
+// missing), loaded over https; the file scenarios: bench/servers/ours-static.mjs serving
 // bench/out/fixture (made by bench/fixture.mjs if missing). Warms it up for
 // 1 s, loads it with
 // `taskset -c 1 wrk -t1 -cN -d<duration>s` on the scenario's path (file-100m:
@@ -25,6 +27,7 @@ import { SourceMap } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ensureFixture } from "./fixture.mjs";
+import { ensureCert } from "./tls-cert.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -45,11 +48,15 @@ const LOADS = {
   "file-1k": { path: "/1k.bin", connections: 50, files: true },
   "listing-1000": { path: "/many/", connections: 10, files: true },
   "file-100m": { path: "/100m.bin", curl: true, files: true },
+  "tls-hello": { path: "/", connections: 50, tls: true },
 };
 const load = LOADS[scenarioName];
 if (!load) throw new Error(`--scenario must be one of ${Object.keys(LOADS).join(", ")}`);
-const serverName = load.files ? "ours-static" : opt("--server", "ours");
-if (!load.files && !["ours", "node-http"].includes(serverName)) throw new Error(`--server must be ours or node-http`);
+const serverOpt = opt("--server", "ours");
+const serverName = load.files ? "ours-static" : load.tls ? { ours: "ours-tls", "node-https": "node-https" }[serverOpt] : serverOpt;
+if (load.tls ? !serverName : !load.files && !["ours", "node-http"].includes(serverName)) {
+  throw new Error(load.tls ? "--server must be ours or node-https" : "--server must be ours or node-http");
+}
 
 // ---- summary ----------------------------------------------------------------
 
@@ -172,7 +179,7 @@ function waitReady(child) {
 }
 
 function wrk(port, seconds) {
-  const url = `http://127.0.0.1:${port}${load.path}`;
+  const url = `${load.tls ? "https" : "http"}://127.0.0.1:${port}${load.path}`;
   if (load.curl) {
     // Downloads back to back for `seconds`; "requests" counts downloads.
     const end = Date.now() + seconds * 1000;
@@ -209,6 +216,7 @@ async function profileRun() {
       "-c", "0", process.execPath, "--cpu-prof", "--cpu-prof-dir", OUT_DIR, "--cpu-prof-interval", "250",
       join(BENCH_DIR, "servers", `${serverName}.mjs`), "0",
       ...(load.files ? [ensureFixture(join(BENCH_DIR, "out", "fixture")).dir] : []),
+      ...(load.tls ? Object.values(ensureCert(join(BENCH_DIR, "out", "tls"))) : []),
       ...(quiet ? ["--quiet"] : []),
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] },

@@ -28,12 +28,14 @@
 
 import { spawn, spawnSync, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync, statSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { cpus, release } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureFixture } from "./fixture.mjs";
+import { ensureCert } from "./tls-cert.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -41,6 +43,12 @@ const SERVERS = join(BENCH_DIR, "servers");
 const OUT = join(BENCH_DIR, "out");
 const FIXTURE = join(OUT, "fixture");
 const NGINX_DIR = join(OUT, "nginx");
+// The TLS scenarios' certificate and key (made once by bench/tls-cert.mjs), and
+// the LD_PRELOAD shim that stops wrk from resuming TLS sessions (bench/wrk-no-resume.c).
+const TLS_DIR = join(OUT, "tls");
+const TLS_CERT = join(TLS_DIR, "cert.pem");
+const TLS_KEY = join(TLS_DIR, "key.pem");
+const NO_RESUME_SO = join(TLS_DIR, "wrk-no-resume.so");
 const BENCH_MODULES = join(BENCH_DIR, "node_modules");
 const SERVER_CORE = "0";
 const LOAD_CORE = "1";
@@ -102,6 +110,31 @@ const SYSTEMS = {
     argv: ["python3", join(SERVERS, "python_threading.py")],
     args: ["--nodelay"],
   },
+  // ---- TLS: every one loads bench/out/tls/cert.pem and key.pem ----
+  "ours-tls": {
+    short: "ours",
+    label: "ours: ThreadingHTTPSServer (logging on)",
+    argv: ["node", join(SERVERS, "ours-tls.mjs")],
+    args: [TLS_CERT, TLS_KEY],
+  },
+  "node-https": {
+    short: "node:https",
+    label: "node:https",
+    argv: ["node", join(SERVERS, "node-https.mjs")],
+    args: [TLS_CERT, TLS_KEY],
+  },
+  "python-tls": {
+    short: "Python",
+    label: "Python ThreadingHTTPServer, socket wrapped as 3.14's HTTPSServer does",
+    argv: ["python3", join(SERVERS, "python_tls.py")],
+    args: [TLS_CERT, TLS_KEY],
+  },
+  "python-tls-nodelay": {
+    short: "Python nodelay",
+    label: "the same Python, disable_nagle_algorithm",
+    argv: ["python3", join(SERVERS, "python_tls.py")],
+    args: [TLS_CERT, TLS_KEY, "--nodelay"],
+  },
   // ---- file serving: every one serves the fixture directory ----
   "ours-static": {
     short: "ours",
@@ -158,6 +191,8 @@ const SYSTEMS = {
 const NPM_SERVERS = Object.keys(SYSTEMS).filter((k) => SYSTEMS[k].npm);
 const FILE_SYSTEMS = ["ours-static", "ours-cli", "python-cli", "http-server", "serve", "nginx", "nginx-log"];
 const FILE_PEERS = ["python-cli", "http-server", "serve", "nginx", "nginx-log"];
+const TLS_SYSTEMS = ["ours-tls", "node-https", "python-tls", "python-tls-nodelay"];
+const TLS_PEERS = ["node-https", "python-tls", "python-tls-nodelay"];
 
 /**
  * Writes bench/out/nginx/KEY.conf: one foreground process (no master, one
@@ -284,10 +319,48 @@ const SCENARIOS = [
     expect: { status: 200, headers: { "content-type": /^text\/html/i }, includes: ["file-0000.txt"], minLength: 40_000 },
     targets: [{ peers: NPM_SERVERS, min: 1, strict: true, what: "ahead of every npm server" }],
   },
+  {
+    name: "tls-hello",
+    title: "hello world over TLS, keep-alive",
+    description:
+      "GET / over HTTPS answered with a 13-byte `Hello, world!` (Content-Type: text/plain, Content-Length: 13), " +
+      "HTTP/1.1 keep-alive: wrk's 50 connections each make one TLS handshake, then only requests. Every server " +
+      "loads the same self-signed RSA-2048 certificate (bench/out/tls, SAN localhost and 127.0.0.1) and " +
+      "offers ALPN http/1.1; wrk (OpenSSL 3) negotiates TLS 1.3 with every one.",
+    path: "/",
+    tls: true,
+    duration: 5,
+    systems: TLS_SYSTEMS,
+    baselines: TLS_PEERS,
+    loads: [{ name: "c50", wrk: ["-t1", "-c50"], rounds: "all" }],
+    expect: { status: 200, body: "Hello, world!", headers: { "content-type": "text/plain", "content-length": "13" } },
+    targets: [{ peers: ["node-https"], min: 1, what: "at least node:https", cpu: true }],
+  },
+  {
+    name: "tls-handshake",
+    title: "a new TLS connection per request",
+    description:
+      "The same hello world, but every request on a new connection: `wrk -H \"Connection: close\"` over HTTPS, so " +
+      "each request costs a TCP connect, a full TLS 1.3 handshake (ECDHE, the server's RSA-2048 signature) and a " +
+      "close; handshakes/s = requests/s, and server CPU per handshake includes the one request it carries. " +
+      "wrk would otherwise resume sessions: it keeps each connection's SSL object and calls SSL_clear(), which " +
+      "keeps the session, so every reconnect offers it (without the shim, node:https resumed about half of them and " +
+      "CPython nearly all). wrk runs with bench/wrk-no-resume.c preloaded, which drops the session at SSL_clear(): " +
+      "every handshake is a full one, as the per-server session counts below confirm. Servers answer " +
+      "`Connection: close` and close after the response.",
+    path: "/",
+    tls: true,
+    duration: 5,
+    systems: TLS_SYSTEMS,
+    baselines: TLS_PEERS,
+    loads: [{ name: "c10-close", wrk: ["-t1", "-c10", "-H", "Connection: close"], rounds: "all", noResume: true, per: "handshake" }],
+    expect: { status: 200, body: "Hello, world!", headers: { "content-type": "text/plain", "content-length": "13" } },
+    targets: [{ peers: ["node-https"], min: 1, what: "at least node:https", cpu: true }],
+  },
 ];
 
 /** Our systems, whose rows the targets are about: the script and the CLI. */
-const OURS = ["ours-static", "ours-cli"];
+const OURS = ["ours-static", "ours-cli", "ours-tls"];
 
 // ---- arguments --------------------------------------------------------------
 
@@ -371,7 +444,8 @@ process.on("exit", stopAllSync);
 
 async function stop(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
+  // "close" comes after "exit" once stdout is drained too: what a server prints as it stops is kept.
+  const exited = new Promise((resolve) => child.once("close", resolve));
   child.kill("SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
   await exited;
@@ -473,8 +547,11 @@ async function startServer(key, extraNodeFlags = []) {
   });
   const p = await started;
   child.stdout.off("data", onData);
-  child.stdout.resume(); // keep draining whatever else it prints
-  return { key, child, pid: child.pid, port: p };
+  // Keep draining whatever else it prints, remembering the last few KB (the
+  // TLS servers print their session counts when stopped).
+  const server = { key, child, pid: child.pid, port: p, tail: "" };
+  child.stdout.on("data", (c) => (server.tail = (server.tail + c).slice(-4096)));
+  return server;
 }
 
 // ---- /proc readings ---------------------------------------------------------
@@ -528,7 +605,10 @@ function checkServer(server, scenario, expect) {
   const request = `GET ${scenario.path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUser-Agent: bench\r\n\r\n`;
   const KEEP = 16 << 20;
   return new Promise((resolve, reject) => {
-    const sock = createConnection({ host: "127.0.0.1", port: server.port });
+    // Over TLS the certificate is verified against itself (and its SAN 127.0.0.1).
+    const sock = scenario.tls
+      ? tlsConnect({ host: "127.0.0.1", port: server.port, ca: readFileSync(TLS_CERT), ALPNProtocols: ["http/1.1"] })
+      : createConnection({ host: "127.0.0.1", port: server.port });
     let answered = 0;
     let pending = Buffer.alloc(0); // unparsed head or chunk-size bytes
     let res = null; // the response being read
@@ -628,7 +708,7 @@ function checkServer(server, scenario, expect) {
     };
     sock.on("error", done);
     sock.on("close", () => answered < 2 && done(new Error(`closed after ${answered} response(s): no keep-alive?`)));
-    sock.on("connect", () => sock.write(request));
+    sock.on(scenario.tls ? "secureConnect" : "connect", () => sock.write(request));
     sock.on("data", feed);
   });
 }
@@ -636,9 +716,11 @@ function checkServer(server, scenario, expect) {
 // ---- wrk --------------------------------------------------------------------
 
 /** Runs wrk pinned to the load core; resolves to its stdout. Bounded by a watchdog. */
-function runWrk(args) {
+function runWrk(args, { noResume = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = track(spawn("taskset", ["-c", LOAD_CORE, "wrk", ...args], { stdio: ["ignore", "pipe", "pipe"] }));
+    // noResume: wrk with bench/wrk-no-resume.c preloaded (a full TLS handshake per connection).
+    const env = noResume ? { ...process.env, LD_PRELOAD: NO_RESUME_SO } : process.env;
+    const child = track(spawn("taskset", ["-c", LOAD_CORE, "wrk", ...args], { stdio: ["ignore", "pipe", "pipe"], env }));
     const seconds = Number(/^-d(\d+)s$/.exec(args.find((a) => a.startsWith("-d")) ?? "-d10s")?.[1] ?? 10);
     let out = "";
     let err = "";
@@ -681,9 +763,24 @@ function parseWrk(out) {
   };
 }
 
-/** One load run against one server: wrk figures, CPU per request, peak RSS. */
+/** The URL of a scenario's path on a server: https for the TLS scenarios. */
+function urlOf(server, scenario) {
+  return `${scenario.tls ? "https" : "http"}://127.0.0.1:${server.port}${scenario.path}`;
+}
+
+/** Builds bench/out/tls/wrk-no-resume.so from bench/wrk-no-resume.c when it is missing or older than its source. */
+function ensureNoResumeShim() {
+  const src = join(BENCH_DIR, "wrk-no-resume.c");
+  mkdirSync(TLS_DIR, { recursive: true });
+  if (existsSync(NO_RESUME_SO) && statSync(NO_RESUME_SO).mtimeMs >= statSync(src).mtimeMs) return;
+  try {
+    execFileSync("cc", ["-shared", "-fPIC", "-O2", "-o", NO_RESUME_SO, src, "-ldl"], { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (e) {
+    throw new Error(`cannot build ${relative(ROOT, NO_RESUME_SO)} (needs a C compiler, cc: bash bench/setup.sh): ${String(e.stderr ?? e.message).trim()}`);
+  }
+}
 async function measure(server, scenario, load, seconds) {
-  const url = `http://127.0.0.1:${server.port}${scenario.path}`;
+  const url = urlOf(server, scenario);
   const rss = [];
   const sampler = setInterval(() => {
     try {
@@ -696,7 +793,7 @@ async function measure(server, scenario, load, seconds) {
   const core0 = coreSeconds(SERVER_CORE);
   let out;
   try {
-    out = await runWrk([...load.wrk, `-d${seconds}s`, "--latency", url]);
+    out = await runWrk([...load.wrk, `-d${seconds}s`, "--latency", url], { noResume: load.noResume });
   } finally {
     clearInterval(sampler);
   }
@@ -860,7 +957,7 @@ const metricOf = (load) => (load.kind === "curl" ? "mbps" : "rps");
  */
 function targetNotes(scenario, load, rows, raw) {
   const metric = metricOf(load);
-  const unit = metric === "mbps" ? "MB/s" : "requests/s";
+  const unit = metric === "mbps" ? "MB/s" : load.per === "handshake" ? "handshakes/s" : "requests/s";
   const notes = [];
   for (const ours of OURS) {
     if (!rows[ours]) continue;
@@ -872,7 +969,11 @@ function targetNotes(scenario, load, rows, raw) {
         const ok = t.strict ? x > t.min : x >= t.min;
         const pr = pairedRatio(raw[load.name], ours, p, metric);
         const rounds = pr && pr.n > 1 ? `, round by round ${fmtRatio(pr.min)}–${fmtRatio(pr.max)}` : "";
-        return { ok, text: `${fmtRatio(x)} ${SYSTEMS[p].short}${rounds}${ok ? "" : " (**not met**)"}` };
+        const cpu =
+          t.cpu && metric === "rps"
+            ? `, at ${fmtRatio(rows[ours].cpuUsPerRequest / rows[p].cpuUsPerRequest)} its CPU per ${load.per ?? "request"}`
+            : "";
+        return { ok, text: `${fmtRatio(x)} ${SYSTEMS[p].short}${rounds}${ok ? "" : " (**not met**)"}${cpu}` };
       });
       const met = parts.every((q) => q.ok);
       notes.push(
@@ -884,7 +985,7 @@ function targetNotes(scenario, load, rows, raw) {
   return notes;
 }
 
-function scenarioMarkdown(scenario, meta, results, idleRss, raw, skipped = {}) {
+function scenarioMarkdown(scenario, meta, results, idleRss, raw, skipped = {}, sessions = {}) {
   const lines = [];
   lines.push(`<!-- scenario:${scenario.name} -->`);
   lines.push(`## Scenario \`${scenario.name}\`: ${scenario.title}`);
@@ -914,8 +1015,11 @@ function scenarioMarkdown(scenario, meta, results, idleRss, raw, skipped = {}) {
       );
       head = ["system", "MB/s median (min–max)", "server CPU ms/GB", "client core busy", "RSS MiB idle / load"];
     } else {
-      lines.push(`### \`${load.wrk.join(" ")}\` — ${nRounds} round(s) of ${meta.duration} s per system, interleaved`);
-      head = ["system", "req/s median (min–max)", "p50", "p99", "server CPU µs/req", "RSS MiB idle / load"];
+      const wrkArgs = load.wrk.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(" ");
+      const shim = load.noResume ? " (wrk with bench/wrk-no-resume.c preloaded)" : "";
+      lines.push(`### \`${wrkArgs}\`${shim} — ${nRounds} round(s) of ${meta.duration} s per system, interleaved`);
+      const per = load.per === "handshake" ? ["handshakes/s median (min–max)", "server CPU µs/handshake"] : ["req/s median (min–max)", "server CPU µs/req"];
+      head = ["system", per[0], "p50", "p99", per[1], "RSS MiB idle / load"];
     }
     head.push(...base.map((b) => `× ${SYSTEMS[b].short}`));
     lines.push("");
@@ -1002,6 +1106,15 @@ function scenarioMarkdown(scenario, meta, results, idleRss, raw, skipped = {}) {
     );
     for (const n of notes) lines.push(`- ${n}`);
     if (notes.length) lines.push("");
+  }
+  const counted = Object.entries(sessions).filter(([k]) => scenario.systems.includes(k));
+  if (counted.length) {
+    lines.push(
+      "TLS sessions each server counted over the whole scenario (checks, warm-up and every run): " +
+        counted.map(([k, c]) => `${SYSTEMS[k].short} ${fmtInt(c.handshakes)} handshakes, ${fmtInt(c.resumed)} resumed`).join("; ") +
+        ".",
+    );
+    lines.push("");
   }
   lines.push(`<!-- /scenario:${scenario.name} -->`);
   return lines.join("\n");
@@ -1094,6 +1207,8 @@ async function runScenario(scenario, opts) {
   log(`scenario ${scenario.name}: ${wanted.join(", ")}; about ${Math.ceil(estimate)} s (at most ${Math.ceil(worst)} s with retries)`);
 
   const fixture = scenario.fixture ? ensureFixture(FIXTURE) : null;
+  if (scenario.tls) ensureCert(TLS_DIR);
+  if (plan.some((l) => l.noResume)) ensureNoResumeShim();
   const expect = typeof scenario.expect === "function" ? scenario.expect(fixture) : scenario.expect;
   const servers = {};
   const idleRss = {};
@@ -1116,9 +1231,9 @@ async function runScenario(scenario, opts) {
     for (const key of systems) idleRss[key] = rssKiB(servers[key].pid);
     for (const key of systems) {
       log(`  warm-up ${key}${plan[0].kind === "curl" ? " (one download)" : ` (${WARMUP_SECONDS} s)`}`);
-      const url = `http://127.0.0.1:${servers[key].port}${scenario.path}`;
+      const url = urlOf(servers[key], scenario);
       if (plan[0].kind === "curl") await runCurl(url, 1);
-      else await runWrk([...plan[0].wrk, `-d${WARMUP_SECONDS}s`, url]);
+      else await runWrk([...plan[0].wrk, `-d${WARMUP_SECONDS}s`, url], { noResume: plan[0].noResume });
     }
     const retries = {};
     for (const load of plan) {
@@ -1157,13 +1272,19 @@ async function runScenario(scenario, opts) {
   } finally {
     await Promise.all(Object.values(servers).map((s) => stop(s.child)));
   }
+  // What the TLS servers counted over the whole scenario (checks, warm-up, every run).
+  const sessions = {};
+  for (const [key, s] of Object.entries(servers)) {
+    const m = /^TLS sessions: (\d+) handshakes, (\d+) resumed$/m.exec(s.tail);
+    if (m) sessions[key] = { handshakes: Number(m[1]), resumed: Number(m[2]) };
+  }
   const results = Object.fromEntries(
     Object.entries(raw).map(([load, bySystem]) => [
       load,
       Object.fromEntries(Object.entries(bySystem).map(([k, runs]) => [k, summarise(runs)])),
     ]),
   );
-  return { systems: wanted.filter((k) => servers[k]), results, raw, idleRss, skipped, duration };
+  return { systems: wanted.filter((k) => servers[k]), results, raw, idleRss, skipped, duration, sessions };
 }
 
 function logRun(load, round, key, r) {
@@ -1229,14 +1350,14 @@ async function main() {
       continue;
     }
     const started = Date.now();
-    const { systems, results, raw, idleRss, skipped, duration } = await runScenario(scenario, opts);
+    const { systems, results, raw, idleRss, skipped, duration, sessions } = await runScenario(scenario, opts);
     const shown = { ...scenario, systems, baselines: scenario.baselines.filter((b) => systems.includes(b)) };
     const when = { ...meta, date: new Date(started).toISOString().replace(/\.\d+Z$/, "Z"), duration };
-    writeResults(out, shown, scenarioMarkdown(shown, when, results, idleRss, raw, skipped));
+    writeResults(out, shown, scenarioMarkdown(shown, when, results, idleRss, raw, skipped, sessions));
     mkdirSync(join(BENCH_DIR, "out"), { recursive: true });
     writeFileSync(
       join(BENCH_DIR, "out", `${scenario.name}${opts.smoke ? ".smoke" : ""}.json`),
-      JSON.stringify({ meta: when, scenario: scenario.name, idleRss, skipped, results, raw }, null, 2),
+      JSON.stringify({ meta: when, scenario: scenario.name, idleRss, skipped, sessions, results, raw }, null, 2),
     );
     log(`wrote ${relative(process.cwd(), out)} (scenario ${scenario.name})`);
   }

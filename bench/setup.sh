@@ -50,6 +50,9 @@ ensure wrk wrk
 ensure taskset util-linux
 ensure python3 python3
 ensure curl curl
+# The tls-handshake scenario builds bench/wrk-no-resume.c, a small LD_PRELOAD shim for wrk.
+ensure cc gcc
+ensure openssl openssl
 # nginx-light is the small build (autoindex and sendfile are all we use); on
 # releases where it is gone or only a transitional package, nginx itself.
 if ! have nginx; then
