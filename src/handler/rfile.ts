@@ -170,19 +170,32 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
     return this.#consume(n < 0 ? w : Math.min(w, n));
   }
 
-  async readline(limit = -1): Promise<Buffer> {
+  readline(limit = -1): Promise<Buffer> {
     const max = limit < 0 ? Infinity : limit;
-    if (max === 0) return EMPTY;
-    for (;;) {
-      const w = this.#window();
-      const line = this.#rb.takeLine(max, w);
-      if (line !== null) {
-        this.#consumed(line.length);
-        return line;
-      }
-      if (this.#ended()) return this.#consume(w);
-      await this.#wait();
+    if (max === 0) return Promise.resolve(EMPTY);
+    const line = this.#tryLine(max);
+    if (line !== null) return Promise.resolve(line);
+    // One Promise for the whole wait, settled by the 'data' handler itself:
+    // the request line of every keep-alive request comes through here.
+    return new Promise<Buffer>((resolve, reject) => {
+      const attempt = (): void => {
+        const next = this.#tryLine(max);
+        if (next !== null) resolve(next);
+        else this.#arm(attempt, reject);
+      };
+      this.#arm(attempt, reject);
+    });
+  }
+
+  /** A line if one is complete (or the stream ended), else `null`. */
+  #tryLine(max: number): Buffer | null {
+    const w = this.#window();
+    const line = this.#rb.takeLine(max, w);
+    if (line !== null) {
+      this.#consumed(line.length);
+      return line;
     }
+    return this.#ended() ? this.#consume(w) : null;
   }
 
   async readlines(hint = -1): Promise<Buffer[]> {
@@ -406,22 +419,28 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
 
   #wait(): Promise<void> {
     if (this.#eof) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.#arm(resolve, reject));
+  }
+
+  /**
+   * Waits for the next arrival: `wake` is called on data or end of stream,
+   * `reject` with a TimeoutError if the limit for the current phase passes.
+   */
+  #arm(wake: () => void, reject: (e: Error) => void): void {
     if (this.#paused) {
       this.#paused = false;
       this.#socket.resume();
     }
-    return new Promise<void>((resolve, reject) => {
-      this.#wake = resolve;
-      const ms = this.#waitLimit();
-      if (ms === 0) return;
-      this.#reject = reject;
-      if (this.#timer !== null && this.#timerMs === ms) {
-        this.#timer.refresh();
-      } else {
-        if (this.#timer !== null) clearTimeout(this.#timer);
-        this.#timer = setTimeout(this.#onTimeout, ms).unref();
-        this.#timerMs = ms;
-      }
-    });
+    this.#wake = wake;
+    const ms = this.#waitLimit();
+    if (ms === 0) return;
+    this.#reject = reject;
+    if (this.#timer !== null && this.#timerMs === ms) {
+      this.#timer.refresh();
+    } else {
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer = setTimeout(this.#onTimeout, ms).unref();
+      this.#timerMs = ms;
+    }
   }
 }
