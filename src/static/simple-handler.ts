@@ -19,7 +19,7 @@
 
 import { closeSync, constants, fstatSync, openSync, read, readlinkSync, readSync, type Stats } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
-import { join, sep } from "node:path";
+import { join } from "node:path";
 import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
 import type { WFile } from "../handler/wfile.js";
