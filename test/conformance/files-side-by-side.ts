@@ -25,13 +25,9 @@
  * as its length and SHA-256).
  */
 
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
-import { parseTranscript, phrasesTo314, STYLE_BLOCK, type Response } from "./side-by-side.js";
-
-/** How long CPython may take to print its banner. */
-const START_TIMEOUT_MS = 10_000;
+import { parseTranscript, phrasesTo314, spawnPython, STYLE_BLOCK, type Response } from "./side-by-side.js";
 
 // ---- CPython's file server ----------------------------------------------------
 
@@ -50,57 +46,12 @@ export interface PythonFileServer {
  * it listens.
  */
 export function startPythonFileServer(directory: string, protocol = "HTTP/1.1"): Promise<PythonFileServer> {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    "python3",
-    ["-u", "-m", "http.server", "--protocol", protocol, "--bind", "127.0.0.1", "--directory", directory, "0"],
-    { cwd: directory, stdio: ["pipe", "pipe", "pipe"] },
-  );
-  // A test process that dies must not leave Python running.
-  const killOnExit = (): void => {
-    child.kill("SIGKILL");
-  };
-  process.once("exit", killOnExit);
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", () => {
-      process.off("exit", killOnExit);
-      resolve();
-    }),
-  );
-  const lines: string[] = [];
-  let partial = "";
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    const parts = (partial + chunk).split("\n");
-    partial = parts.pop()!;
-    lines.push(...parts);
-  });
-  const close = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await exited;
-  };
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => {
-      void close();
-      reject(new Error(`python did not print its banner within ${START_TIMEOUT_MS} ms: ${out}${lines.join("\n")}`));
-    }, START_TIMEOUT_MS);
-    child.once("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`python exited (${code}) before listening: ${lines.join("\n")}${partial}`));
-    });
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-      // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
-      const m = /port (\d+) /.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve({ port: Number(m[1]), lines, close });
-      }
-    });
-  });
+  const args = ["-m", "http.server", "--protocol", protocol, "--bind", "127.0.0.1", "--directory", directory, "0"];
+  // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+  return spawnPython(args, (out) => {
+    const m = /port (\d+) /.exec(out);
+    return m === null ? null : Number(m[1]);
+  }, directory);
 }
 
 // ---- transcripts ------------------------------------------------------------

@@ -108,11 +108,20 @@ export interface PythonServer {
   close(): Promise<void>;
 }
 
-/** Starts {@link PYTHON_ECHO} with `protocol_version`; resolves once it prints its port. */
-export function startPython(protocol: string): Promise<PythonServer> {
-  const child: ChildProcessWithoutNullStreams = spawn("python3", ["-u", "-c", PYTHON_ECHO, protocol], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+/** A Python child: its port, its stderr lines so far, and how to stop it. */
+export interface PythonChild {
+  port: number;
+  lines: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `python3 -u ...args` and resolves once `portOf(stdout so far)`
+ * finds its port (bounded wait). Its stderr is collected line by line; the
+ * child is killed if the test process exits first.
+ */
+export function spawnPython(args: string[], portOf: (stdout: string) => number | null, cwd?: string): Promise<PythonChild> {
+  const child: ChildProcessWithoutNullStreams = spawn("python3", ["-u", ...args], { cwd, stdio: ["pipe", "pipe", "pipe"] });
   // Belt and braces: a test process that dies must not leave Python running.
   const killOnExit = (): void => {
     child.kill("SIGKILL");
@@ -135,6 +144,39 @@ export function startPython(protocol: string): Promise<PythonServer> {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     await exited;
   };
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      void close();
+      reject(new Error(`python did not start within ${PYTHON_START_MS} ms: ${out}${lines.join("\n")}`));
+    }, PYTHON_START_MS);
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`python exited (${code}) before listening: ${lines.join("\n")}${partial}`));
+    });
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      const port = portOf(out);
+      if (port !== null) {
+        clearTimeout(timer);
+        resolve({ port, lines, close });
+      }
+    });
+  });
+}
+
+const PYTHON_START_MS = 15_000;
+
+/** Starts {@link PYTHON_ECHO} with `protocol_version`; resolves once it prints its port. */
+export async function startPython(protocol: string): Promise<PythonServer> {
+  const { port, lines, close } = await spawnPython(["-c", PYTHON_ECHO, protocol], (out) => {
+    const nl = out.indexOf("\n");
+    return nl === -1 ? null : Number(out.slice(0, nl));
+  });
   const waitFor = async (re: RegExp): Promise<string> => {
     for (let i = 0; i < 500; i++) {
       const hit = lines.find((l) => re.test(l));
@@ -143,16 +185,7 @@ export function startPython(protocol: string): Promise<PythonServer> {
     }
     throw new Error(`python: no log line matched ${re}; got ${JSON.stringify(lines)}`);
   };
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`python exited (${code}) before listening: ${lines.join("\n")}${partial}`)));
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-      const nl = out.indexOf("\n");
-      if (nl !== -1) resolve({ port: Number(out.slice(0, nl)), lines, waitFor, close });
-    });
-  });
+  return { port, lines, waitFor, close };
 }
 
 // ---- conversations ----------------------------------------------------------
