@@ -22,6 +22,7 @@ export { ProtocolError, type ProtocolErrorCode } from "./protocol/errors.js";
 export { TimeoutError, type RFile } from "./handler/rfile.js";
 export { BrokenPipeError, type WFile } from "./handler/wfile.js";
 export { SimpleHTTPRequestHandler, type SimpleHandlerOptions, type Source } from "./static/simple-handler.js";
+export { CGIHTTPRequestHandler } from "./cgi/cgi-handler.js";
 export {
   HTTPSServer,
   ThreadingHTTPSServer,

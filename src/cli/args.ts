@@ -95,7 +95,7 @@ export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-
 
 /**
  * `--help`: argparse's layout (Python 3.13+ `-b, --bind ADDRESS` style),
- * CPython 3.14's help strings, and ours for what is ours or not there yet.
+ * CPython 3.14's help strings, and ours for what is ours.
  */
 export const HELP = `${USAGE}
 positional arguments:
@@ -103,7 +103,7 @@ positional arguments:
 
 options:
   -h, --help            show this help message and exit
-  --cgi                 run as CGI server (not supported yet)
+  --cgi                 run as CGI server
   -b, --bind ADDRESS    bind to this address (default: all interfaces)
   -d, --directory DIRECTORY
                         serve this directory (default: current directory)

@@ -13,7 +13,8 @@
  *    `protocol_version` and `follow_symlinks` set on an inline subclass
  *    (Python's `partial(..., directory=d)`; the library's class is never
  *    touched). `chooseServer()`: a `ThreadingHTTPServer` subclass, or a
- *    `ThreadingHTTPSServer` one with `--tls-cert`. `--cgi` is refused for now.
+ *    `ThreadingHTTPSServer` one with `--tls-cert`. `--cgi` picks
+ *    CGIHTTPRequestHandler the same way.
  * 4. Bind: all interfaces means `::`, which Node makes dual-stack (CPython's
  *    `DualStackServerMixin` clears IPV6_V6ONLY the same way), falling back to
  *    `0.0.0.0` where IPv6 is unavailable; `--bind` is resolved with
@@ -42,6 +43,7 @@ import type { AddressFamily, ServerAddress } from "../server/address.js";
 import type { RequestHandlerClass } from "../server/base-server.js";
 import { HTTPServer, ThreadingHTTPServer } from "../server/http-server.js";
 import { TLSLoadError, ThreadingHTTPSServer } from "../server/https-server.js";
+import { CGIHTTPRequestHandler } from "../cgi/cgi-handler.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
 
@@ -86,17 +88,14 @@ export type ServerClass = new (server_address: ServerAddress, RequestHandlerClas
 
 /**
  * The handler class for these options: SimpleHTTPRequestHandler serving
- * `directory`, with `protocol_version` and `follow_symlinks` set on a
- * subclass (CPython sets `HandlerClass.protocol_version` on the library's
- * class itself; we never mutate it).
- * @throws UsageError for `--cgi`, not supported yet.
+ * `directory` (CGIHTTPRequestHandler with `--cgi`), with `protocol_version`
+ * and `follow_symlinks` set on a subclass (CPython sets
+ * `HandlerClass.protocol_version` on the library's class itself; we never
+ * mutate it).
  */
 export function chooseHandler(options: CliOptions, directory: string): RequestHandlerClass {
-  if (options.cgi) {
-    // TODO(#5): CGIHTTPRequestHandler, with the same subclassing.
-    throw new UsageError("argument --cgi: CGI is not supported yet");
-  }
-  class Handler extends SimpleHTTPRequestHandler {
+  const Base = options.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
+  class Handler extends Base {
     constructor(request: Socket, client_address: ClientAddress, server: HandlerServer) {
       super(request, client_address, server, { directory });
     }

@@ -256,7 +256,6 @@ const USAGE_ERRORS: { args: string[]; message: string | RegExp }[] = [
   { args: ["-p", "HTTP/2"], message: "argument -p/--protocol: invalid version: 'HTTP/2' (expected HTTP/<major>.<minor>, such as HTTP/1.1)" },
   { args: ["--tls-key", "key.pem"], message: "--tls-key requires --tls-cert to be set" },
   { args: ["--tls-password-file", "pw.txt"], message: "--tls-password-file requires --tls-cert to be set" },
-  { args: ["--cgi"], message: "argument --cgi: CGI is not supported yet" },
   { args: ["--tls-cert", "cert.pem", "--tls-password-file", "/nonexistent/pw"], message: "Failed to read TLS password file: [Errno 2] No such file or directory: '/nonexistent/pw'" },
   { args: ["-d", "no-such-dir"], message: "argument -d/--directory: no such directory: 'no-such-dir'" },
   { args: ["-d", "hello.txt"], message: "argument -d/--directory: not a directory: 'hello.txt'" },

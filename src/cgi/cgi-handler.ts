@@ -1,0 +1,608 @@
+/**
+ * `CGIHTTPRequestHandler`: CPython 3.14's CGI handler (deprecated there since
+ * 3.13), on `child_process.spawn`, plus the limits CPython lacks.
+ *
+ * Strategy: CPython's steps, method for method —
+ *   1. `send_head()` / `do_POST()` ask `is_cgi()`, which collapses the path
+ *      (`collapse-path.ts`) and matches it against `cgi_directories`;
+ *   2. `run_cgi()` finds the script (deepest existing directory first),
+ *      refuses what is missing (404), not a plain file or not executable
+ *      (403), builds the environment (`cgi-env.ts`), sends
+ *      `200 Script output follows` and runs the script: a Python script with
+ *      the `python3` found on PATH, any other directly, always with an argv
+ *      array and never through a shell; as `nobody` when the server is root.
+ * What differs is how the script is connected. CPython hands it the socket as
+ * stdin and stdout; we connect pipes, so that:
+ *   - the request body (Content-Length or chunked, decoded) is streamed to
+ *     stdin with backpressure and a size limit, then stdin is closed;
+ *   - stdout is streamed to the client as it comes, the script pausing when
+ *     the client is slow (its pipe fills);
+ *   - stderr goes to the log line by line;
+ *   - the script (its whole process group) is killed, SIGTERM then SIGKILL,
+ *     when the client goes away, when the body is refused, or when it runs
+ *     longer than `cgi_timeout`.
+ * Everything is asynchronous: any number of scripts run at once, and other
+ * connections are served meanwhile.
+ */
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants as fsConstants, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
+import { constants as osConstants } from "node:os";
+import type { Socket } from "node:net";
+import type { Writable } from "node:stream";
+import { type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
+import { pyRepr } from "../handler/py-format.js";
+import { SimpleHTTPRequestHandler, type SimpleHandlerOptions, type Source } from "../static/simple-handler.js";
+import { buildCgiEnv, cgiArgs } from "./cgi-env.js";
+import { collapsePath, PathAboveRootError, unquoteReplace } from "./collapse-path.js";
+
+/** Default of `cgi_timeout`: seconds a script may run. Apache's `CGIScriptTimeout` defaults to its `Timeout` (60 s); ours is longer for slow scripts on a development server. */
+export const CGI_TIMEOUT = 300;
+
+/** Seconds between SIGTERM and SIGKILL when a script is killed. */
+export const CGI_KILL_GRACE = 2;
+
+/** Longest line of a script's stderr kept before it is logged anyway. */
+const MAX_STDERR_LINE = 64 * 1024;
+
+/** Largest header block read from a script when `cgi_parse_headers` is on. */
+const MAX_CGI_HEADER_BYTES = 64 * 1024;
+
+/** A header name: RFC 9110 `token`. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Process groups of scripts still running, killed if the server process exits. */
+const RUNNING = new Set<number>();
+let exitHookInstalled = false;
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const pid of RUNNING) killGroup(pid, "SIGKILL");
+  });
+}
+
+let nobodyIds: { uid: number; gid: number } | null = null;
+
+/**
+ * CPython's `nobody_uid()`: the uid (and, ours, gid) of `nobody` from
+ * `/etc/passwd`, else one more than the largest uid there.
+ */
+export function nobody_ids(): { uid: number; gid: number } {
+  if (nobodyIds !== null) return nobodyIds;
+  let text = "";
+  try {
+    text = readFileSync("/etc/passwd", "utf8");
+  } catch {
+    // No passwd file: fall back to the conventional 65534.
+  }
+  let max = -1;
+  for (const line of text.split("\n")) {
+    const f = line.split(":");
+    if (f.length < 4) continue;
+    const uid = Number(f[2]);
+    const gid = Number(f[3]);
+    if (f[0] === "nobody" && Number.isInteger(uid) && Number.isInteger(gid)) {
+      nobodyIds = { uid, gid };
+      return nobodyIds;
+    }
+    if (Number.isInteger(uid)) max = Math.max(max, uid);
+  }
+  nobodyIds = max >= 0 ? { uid: max + 1, gid: max + 1 } : { uid: 65534, gid: 65534 };
+  return nobodyIds;
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null; // missing, unreadable, or a name with a NUL
+  }
+}
+
+/** Whether `child` is `parent` or below it (absolute, normalised). */
+function isInside(child: string, parent: string): boolean {
+  if (parent === "/") return true;
+  return child === parent || child.startsWith(parent.endsWith("/") ? parent : parent + "/");
+}
+
+/** The header block a script printed (`cgi_parse_headers`), or why it is unusable. */
+interface ScriptHead {
+  status: number;
+  reason: string | null;
+  headers: [string, string][];
+  /** Bytes after the blank line: the start of the body. */
+  rest: Buffer;
+}
+
+/**
+ * Parses a script's header block (RFC 3875 §6.2-6.3): `Name: value` lines up
+ * to a blank line, LF or CRLF. `Status: NNN reason` sets the status;
+ * `Location` without `Status` means 302. Returns `null` while the blank line
+ * has not arrived, a string naming the defect if the block is malformed.
+ */
+export function parseScriptHead(buf: Buffer, ended: boolean): ScriptHead | string | null {
+  const text = buf.toString("latin1");
+  const m = /\r?\n\r?\n/.exec(text.startsWith("\n") || text.startsWith("\r\n") ? "\n" + text : text);
+  if (m === null) {
+    if (ended) return "the script's output ended before the blank line after its headers";
+    if (buf.length > MAX_CGI_HEADER_BYTES) return "the script's headers are too large";
+    return null;
+  }
+  const shift = text.startsWith("\n") || text.startsWith("\r\n") ? 1 : 0;
+  const end = m.index - shift;
+  const headers: [string, string][] = [];
+  let status = 200;
+  let reason: string | null = null;
+  let hasStatus = false;
+  let hasLocation = false;
+  for (const line of end > 0 ? text.slice(0, end).split(/\r?\n/) : []) {
+    const colon = line.indexOf(":");
+    const name = colon === -1 ? "" : line.slice(0, colon);
+    if (!TOKEN.test(name)) return `malformed header line from the script: ${JSON.stringify(line.slice(0, 80))}`;
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    if (/[\0\r\n]/.test(value)) return "malformed header value from the script";
+    const lower = name.toLowerCase();
+    if (lower === "status") {
+      const s = /^([1-9][0-9]{2})(?:[ \t]+(.*))?$/.exec(value);
+      if (s === null) return `malformed Status header from the script: ${JSON.stringify(value.slice(0, 80))}`;
+      status = Number(s[1]);
+      reason = s[2] !== undefined && s[2] !== "" ? s[2] : null;
+      hasStatus = true;
+      continue;
+    }
+    if (lower === "location") hasLocation = true;
+    headers.push([name, value]);
+  }
+  if (hasLocation && !hasStatus) status = 302;
+  return { status, reason, headers, rest: buf.subarray(end + m[0].length) };
+}
+
+/** How a script run ended, for the log. */
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: Error;
+}
+
+/**
+ * Complete HTTP server with GET, HEAD and POST commands: GET and HEAD also
+ * run CGI scripts; POST is only implemented for CGI scripts (501 elsewhere).
+ * Serves files like {@link SimpleHTTPRequestHandler}, except that a path
+ * under one of `cgi_directories` runs the script it names.
+ *
+ * @deprecated Deprecated in Python 3.13 (CPython warns it will be removed):
+ * CGI runs any executable file in the script directories with the server's
+ * privileges. Kept working here, as in Python 3.14.
+ *
+ * Differs from CPython: scripts get the request body through a pipe (decoded
+ * from chunked if need be, at most `max_body_size` bytes, then end of file)
+ * rather than the socket; a script is killed when the client goes away or
+ * after `cgi_timeout` seconds; a path that names a file inside a script
+ * directory without being a script request, or that climbs above the root
+ * with `..`, is refused rather than served or dropped. See the README.
+ */
+export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
+  /** URL directories whose files are scripts: `["/cgi-bin", "/htbin"]`. */
+  declare cgi_directories: string[];
+  /** CPython: whether `os.fork` exists. Always `true` here (every script must be executable). */
+  declare have_fork: boolean;
+  /**
+   * Set by `is_cgi()`: the script directory's URL path and the rest of the
+   * collapsed path after it (`["/cgi-bin", "env.py/a?q=1"]`).
+   */
+  declare cgi_info: [dir: string, rest: string];
+  /**
+   * Extension (not in CPython): seconds a script may run before it is
+   * killed (SIGTERM, then SIGKILL after 2 s) and the connection closed;
+   * `null` or 0 for no limit. Default 300.
+   */
+  declare cgi_timeout: number | null;
+  /**
+   * Extension (not in CPython): parse the script's header block (RFC 3875
+   * §6): `Status:` sets the status line, `Location:` alone means 302, the
+   * other headers are sent as the script wrote them; a malformed block is 502.
+   * `false` by default: CPython sends `200 Script output follows` before the
+   * script runs and passes its output through untouched.
+   */
+  declare cgi_parse_headers: boolean;
+
+  constructor(request: Socket, client_address: ClientAddress, server: HandlerServer, options: SimpleHandlerOptions = {}) {
+    super(request, client_address, server, options);
+  }
+
+  /** Serves a POST request: only for CGI scripts (501 "Can only POST to CGI scripts" elsewhere). */
+  async do_POST(): Promise<void> {
+    const cgi = this.#checkCgi();
+    if (cgi === null) return;
+    if (cgi) await this.run_cgi();
+    else this.send_error(501, "Can only POST to CGI scripts");
+  }
+
+  /** Runs the script when the path names one, else serves the file as `SimpleHTTPRequestHandler` does. */
+  override async send_head(): Promise<Source | null> {
+    const cgi = this.#checkCgi();
+    if (cgi === null) return null;
+    if (cgi) {
+      await this.run_cgi();
+      return null;
+    }
+    // Differs from CPython: a request that is not a script request but
+    // still names something inside a script directory (CPython 3.11 serves
+    // /cgi-bin/x.sh#/../.. as the script's source) is refused.
+    if (this.#insideScriptDirectory()) {
+      this.send_error(404, "File not found");
+      return null;
+    }
+    return super.send_head();
+  }
+
+  /** `is_cgi()`, with CPython's exception turned into a 400: `null` once answered. */
+  #checkCgi(): boolean | null {
+    try {
+      return this.is_cgi();
+    } catch (e) {
+      if (!(e instanceof PathAboveRootError)) throw e;
+      // CPython raises IndexError here and drops the connection unanswered.
+      this.send_error(400, "Bad request path", "The path climbs above the root with '..'");
+      return null;
+    }
+  }
+
+  /** Whether the file the path translates to lies strictly inside one of `cgi_directories`. */
+  #insideScriptDirectory(): boolean {
+    const target = this.translate_path(this.path);
+    for (const dir of this.cgi_directories) {
+      const base = this.translate_path(dir);
+      const prefix = base.endsWith("/") ? base : base + "/";
+      if (target.startsWith(prefix) && target.length > prefix.length) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Tests whether `path` names a CGI script: the collapsed path must begin
+   * with one of `cgi_directories` followed by `/`. When it does, sets
+   * `cgi_info` to `[dir, rest]` and returns `true`.
+   * @throws Error when the path is invalid (a `..` above the root); the
+   *   caller must then refuse the request.
+   */
+  is_cgi(): boolean {
+    const collapsed = collapsePath(this.path);
+    let dirSep = collapsed.indexOf("/", 1);
+    while (dirSep > 0 && !this.cgi_directories.includes(collapsed.slice(0, dirSep))) {
+      dirSep = collapsed.indexOf("/", dirSep + 1);
+    }
+    if (dirSep > 0) {
+      this.cgi_info = [collapsed.slice(0, dirSep), collapsed.slice(dirSep + 1)];
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether the file `path` may be executed (`os.access(path, X_OK)`). */
+  is_executable(path: string): boolean {
+    try {
+      accessSync(path, fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether `path` is a Python script: it ends in `.py` or `.pyw`, any case. */
+  is_python(path: string): boolean {
+    const slash = path.lastIndexOf("/");
+    const base = path.slice(slash + 1);
+    // os.path.splitext: leading dots do not start an extension.
+    const dot = base.lastIndexOf(".");
+    if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return false;
+    const ext = base.slice(dot).toLowerCase();
+    return ext === ".py" || ext === ".pyw";
+  }
+
+  /**
+   * Runs the CGI script named by `cgi_info` and streams its output: the
+   * status line `200 Script output follows` with `Server` and `Date`, then
+   * what the script writes (its own headers, a blank line, its body).
+   * Resolves once the script has ended and its output has been sent.
+   */
+  async run_cgi(): Promise<void> {
+    let [dir, rest] = this.cgi_info;
+    const path = dir + "/" + rest;
+    // The deepest existing directory holds the script: /cgi-bin/sub/x.sh.
+    let i = path.indexOf("/", dir.length + 1);
+    while (i >= 0) {
+      const nextdir = path.slice(0, i);
+      const nextrest = path.slice(i + 1);
+      if (statOrNull(this.translate_path(nextdir))?.isDirectory() === true) {
+        dir = nextdir;
+        rest = nextrest;
+        i = path.indexOf("/", dir.length + 1);
+      } else {
+        break;
+      }
+    }
+    // An explicit query string, if present.
+    const q = rest.indexOf("?");
+    const query = q === -1 ? "" : rest.slice(q + 1);
+    if (q !== -1) rest = rest.slice(0, q);
+    // The script's name, then what follows it: PATH_INFO.
+    const slash = rest.indexOf("/");
+    const script = slash === -1 ? rest : rest.slice(0, slash);
+    rest = slash === -1 ? "" : rest.slice(slash);
+
+    const scriptname = dir + "/" + script;
+    const scriptfile = this.translate_path(scriptname);
+    const st = statOrNull(scriptfile);
+    if (st === null || !this.#scriptInsideDirectory(scriptfile)) {
+      this.send_error(404, `No such CGI script (${pyRepr(scriptname)})`);
+      return;
+    }
+    if (!st.isFile()) {
+      this.send_error(403, `CGI script is not a plain file (${pyRepr(scriptname)})`);
+      return;
+    }
+    const ispy = this.is_python(scriptname);
+    if (this.have_fork || !ispy) {
+      if (!this.is_executable(scriptfile)) {
+        this.send_error(403, `CGI script is not executable (${pyRepr(scriptname)})`);
+        return;
+      }
+    }
+
+    const server = this.server as HandlerServer & { server_name?: string; server_port?: number };
+    const env = buildCgiEnv({
+      base: process.env,
+      server_software: this.version_string(),
+      server_name: server.server_name ?? "",
+      protocol_version: this.protocol_version,
+      server_port: server.server_port ?? 0,
+      command: this.command ?? "",
+      rest,
+      path_translated: this.translate_path(unquoteReplace(rest)),
+      scriptname,
+      query,
+      remote_addr: this.client_address[0],
+      headers: this.headers,
+    });
+    const args = cgiArgs(query);
+    let file = scriptfile;
+    let argv = args;
+    let argv0 = script;
+    if (ispy) {
+      // Differs from CPython on POSIX (which execs the file, so its #! line
+      // decides): the python3 on PATH runs it, unbuffered, as CPython does
+      // where it cannot fork.
+      file = "python3";
+      argv = ["-u", scriptfile, ...args];
+      argv0 = "python3";
+    }
+    // Names and values must reach execve(): a NUL (from %00) cannot. CPython's
+    // child dies with ValueError after the 200; we refuse before it.
+    if ([file, argv0, ...argv, ...Object.entries(env).flat()].some((s) => s.includes("\0"))) {
+      this.send_error(400, "Bad request path", "A CGI variable would hold a NUL character");
+      return;
+    }
+    // The body must fit before the script starts: past that the status is sent.
+    const limit = this.max_body_size;
+    const length = this.headers.get("content-length");
+    if (length !== undefined && /^\s*\d+\s*$/.test(length) && Number(length) > limit) {
+      this.send_error(413, "Content Too Large", `The request body is larger than ${limit} bytes`);
+      return;
+    }
+
+    this.close_connection = true; // the script's output has no length: closing ends it
+    if (this.cgi_parse_headers) {
+      await this.#runScript(file, argv0, argv, env, true);
+      return;
+    }
+    this.send_response(200, "Script output follows");
+    this.flush_headers();
+    await this.#runScript(file, argv0, argv, env, false);
+  }
+
+  /** Unless `follow_symlinks`, the script's real path must lie inside `directory`'s. */
+  #scriptInsideDirectory(scriptfile: string): boolean {
+    if (this.follow_symlinks) return true;
+    try {
+      return isInside(realpathSync(scriptfile), realpathSync(this.directory));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Spawns the script and connects it to the request and the response. */
+  async #runScript(file: string, argv0: string, args: string[], env: Record<string, string>, parseHeaders: boolean): Promise<void> {
+    const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+    const ids = asRoot ? nobody_ids() : null;
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, {
+        argv0,
+        env,
+        stdio: ["pipe", "pipe", "pipe"],
+        // Its own process group, so that killing it reaches what it started.
+        detached: true,
+        ...(ids !== null ? { uid: ids.uid, gid: ids.gid } : {}),
+      });
+    } catch (e) {
+      this.log_error("CGI script could not be started: %s", e instanceof Error ? e.message : String(e));
+      return;
+    }
+    const pid = child.pid;
+    if (pid !== undefined) {
+      installExitHook();
+      RUNNING.add(pid);
+    }
+    const exited = new Promise<Exit>((resolve) => {
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("error", (error) => resolve({ code: null, signal: null, error }));
+    });
+
+    let done = false;
+    let killed: string | null = null;
+    let killTimer: NodeJS.Timeout | null = null;
+    const kill = (why: string): void => {
+      if (done || killed !== null) return;
+      killed = why;
+      this.log_error("%s", why);
+      if (pid === undefined) return;
+      killGroup(pid, "SIGTERM");
+      killTimer = setTimeout(() => {
+        killGroup(pid, "SIGKILL");
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, CGI_KILL_GRACE * 1000);
+      killTimer.unref();
+    };
+
+    const socket = this.connection;
+    const onClose = (): void => kill("CGI script killed: the client went away");
+    if (socket.destroyed) onClose();
+    else socket.once("close", onClose);
+
+    const seconds = this.cgi_timeout;
+    const runTimer =
+      seconds !== null && seconds > 0 && Number.isFinite(seconds)
+        ? setTimeout(() => kill(`CGI script killed: it ran longer than ${seconds} seconds`), seconds * 1000)
+        : null;
+    runTimer?.unref();
+
+    const stderrDone = this.#logStderr(child);
+    const bodyDone = this.#pumpBody(child.stdin!, () => done, kill);
+    try {
+      await this.#copyOutput(child, parseHeaders, kill);
+    } catch (e) {
+      // The client went away (or stopped reading) while output was being sent.
+      kill(`CGI script killed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const exit = await exited;
+    done = true;
+    if (pid !== undefined) RUNNING.delete(pid);
+    if (runTimer !== null) clearTimeout(runTimer);
+    if (killTimer !== null) clearTimeout(killTimer);
+    socket.off("close", onClose);
+    await stderrDone;
+    void bodyDone; // ends by itself once the connection closes
+    if (exit.error !== undefined) {
+      const code = (exit.error as { code?: string }).code ?? exit.error.message;
+      this.log_error("CGI script could not be started: %s", code);
+    } else if (exit.signal !== null) {
+      const signum = (osConstants.signals as Record<string, number>)[exit.signal] ?? 0;
+      this.log_error("CGI script exit code %d (killed by %s)", -signum, exit.signal);
+    } else if (exit.code !== 0 && exit.code !== null) {
+      this.log_error("CGI script exit code %d", exit.code);
+    }
+  }
+
+  /**
+   * Streams the script's stdout to `wfile`. Iterating the pipe reads only as
+   * fast as the client takes the bytes, so a slow client pauses the script.
+   */
+  async #copyOutput(child: ChildProcess, parseHeaders: boolean, kill: (why: string) => void): Promise<void> {
+    const stdout = child.stdout!;
+    if (!parseHeaders) {
+      for await (const chunk of stdout) await this.wfile.write(chunk as Buffer);
+      return;
+    }
+    let head: Buffer = Buffer.alloc(0);
+    let sentHead = false;
+    const finishHead = (ended: boolean): void => {
+      const parsed = parseScriptHead(head, ended);
+      if (parsed === null) return;
+      sentHead = true;
+      if (typeof parsed === "string") {
+        this.log_error("%s", parsed);
+        this.send_error(502, "Bad Gateway", "The CGI script's output did not begin with a valid header block");
+        kill("CGI script killed: malformed output");
+        return;
+      }
+      this.send_response(parsed.status, parsed.reason);
+      for (const [name, value] of parsed.headers) this.send_header(name, value);
+      this.end_headers();
+      head = parsed.rest;
+    };
+    for await (const chunk of stdout) {
+      if (sentHead) {
+        await this.wfile.write(chunk as Buffer);
+        continue;
+      }
+      head = Buffer.concat([head, chunk as Buffer]);
+      finishHead(false);
+      if (sentHead && head.length > 0) await this.wfile.write(head);
+    }
+    if (!sentHead) finishHead(true);
+  }
+
+  /** Sends stderr to the log, one `log_error()` per line. */
+  async #logStderr(child: ChildProcess): Promise<void> {
+    let partial = "";
+    try {
+      for await (const chunk of child.stderr!.setEncoding("utf8")) {
+        const lines = (partial + (chunk as string)).split("\n");
+        partial = lines.pop()!;
+        if (partial.length > MAX_STDERR_LINE) {
+          lines.push(partial);
+          partial = "";
+        }
+        for (const line of lines) this.log_error("%s", line.replace(/\r$/, ""));
+      }
+    } catch {
+      // The pipe was destroyed after a kill: what is left is lost.
+    }
+    if (partial !== "") this.log_error("%s", partial);
+  }
+
+  /**
+   * Streams the request body (decoded, at most `max_body_size` bytes) to the
+   * script's stdin with backpressure, then closes it. A body refused or cut
+   * short kills the script; a script that stops reading ends the copy.
+   */
+  async #pumpBody(stdin: Writable, finished: () => boolean, kill: (why: string) => void): Promise<void> {
+    stdin.on("error", () => {}); // EPIPE: the script exited or closed its stdin
+    try {
+      for await (const part of this.iter_body({ limit: this.max_body_size })) {
+        if (stdin.destroyed || stdin.writableEnded) break;
+        if (!stdin.write(part)) await drained(stdin);
+      }
+    } catch (e) {
+      if (!finished() && !stdin.destroyed) {
+        const why = e instanceof Error && "reason" in e ? `${(e as { status?: number }).status} ${(e as { reason: string }).reason}` : e instanceof Error ? e.message : String(e);
+        kill(`CGI script killed: the request body was refused (${why})`);
+      }
+    } finally {
+      if (!stdin.destroyed) stdin.end();
+    }
+  }
+}
+
+/** Resolves when `w` can take more, or is closed. */
+function drained(w: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      w.off("drain", done);
+      w.off("close", done);
+      resolve();
+    };
+    w.once("drain", done);
+    w.once("close", done);
+  });
+}
+
+const proto = CGIHTTPRequestHandler.prototype;
+proto.cgi_directories = ["/cgi-bin", "/htbin"];
+proto.have_fork = true;
+// CPython: "Make rfile unbuffered"; kept for compatibility, as in the base class.
+proto.rbufsize = 0;
+proto.cgi_timeout = CGI_TIMEOUT;
+proto.cgi_parse_headers = false;
