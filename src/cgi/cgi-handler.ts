@@ -32,6 +32,7 @@ import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
 import { pyRepr } from "../handler/py-format.js";
+import { TimeoutError } from "../handler/rfile.js";
 import { SimpleHTTPRequestHandler, type SimpleHandlerOptions, type Source } from "../static/simple-handler.js";
 import { buildCgiEnv, cgiArgs } from "./cgi-env.js";
 import { collapsePath, PathAboveRootError, unquoteReplace } from "./collapse-path.js";
@@ -483,8 +484,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     try {
       await this.#copyOutput(child, parseHeaders, kill);
     } catch (e) {
-      // The client went away (or stopped reading) while output was being sent.
-      kill(`CGI script killed: ${e instanceof Error ? e.message : String(e)}`);
+      // The client went away, or stopped reading for send_timeout seconds.
+      kill(e instanceof TimeoutError ? "CGI script killed: the client stopped reading its output" : "CGI script killed: the client went away");
     }
     const exit = await exited;
     done = true;
