@@ -43,11 +43,9 @@ export const SCRIPTS: Record<string, string> = {
   "env.sh": `#!/bin/sh
 printf 'Content-Type: text/plain\\r\\n\\r\\n'
 for v in ${CGI_VARS.join(" ")}; do
-  if printenv "$v" >/dev/null 2>&1; then
-    printf '%s=%s\\n' "$v" "$(printenv "$v")"
-  else
-    printf '%s unset\\n' "$v"
-  fi
+  # No subshells: eval only expands the variable's name, never its value.
+  eval "isset=\\\${$v+x} val=\\\${$v-}"
+  if [ -n "$isset" ]; then printf '%s=%s\\n' "$v" "$val"; else printf '%s unset\\n' "$v"; fi
 done
 printf 'argc=%s\\n' "$#"
 for a in "$@"; do printf 'arg=[%s]\\n' "$a"; done
