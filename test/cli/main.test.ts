@@ -17,6 +17,7 @@ import { HELP, USAGE } from "../../src/cli/args.js";
 import { CliError, banner, bindTargets, hostPort, lanUrls, listen, main, type Output, type ServerClass } from "../../src/cli/main.js";
 import type { RequestHandlerClass } from "../../src/server/base-server.js";
 import { BANNER, RawReader, WAIT_MS, get, open, startCli, startServing } from "./cli-process.js";
+import { makeCgiSite } from "../cgi/fixture.js";
 
 /** A fresh directory to serve: `hello.txt`, `sub/`, and `link.txt` → a file outside it. */
 async function site(t: TestContext): Promise<{ base: string; root: string }> {
@@ -173,6 +174,25 @@ test("http.server --follow-symlinks serves what symlinks lead to outside the dir
   const res = await get(following.port, "/link.txt");
   assert.equal(res.status, 200);
   assert.equal(res.body.toString(), "secret\n");
+});
+
+test("http.server --cgi runs scripts in cgi-bin and serves other files, as python -m http.server --cgi", async (t) => {
+  const { root, cleanup } = await makeCgiSite();
+  t.after(cleanup);
+  const cli = await startServing(t, ["--cgi", "-b", "127.0.0.1", "-d", root, "0"]);
+  const res = await get(cli.port, "/cgi-bin/env.sh/pi?a+b");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers["content-type"], "text/plain");
+  const body = res.body.toString();
+  assert.match(body, /^SCRIPT_NAME=\/cgi-bin\/env\.sh$/m);
+  assert.match(body, /^PATH_INFO=\/pi$/m);
+  assert.match(body, /^PATH_TRANSLATED=.*\/root\/pi$/m);
+  assert.match(body, /^arg=\[a b\]$/m);
+  assert.equal((await get(cli.port, "/plain.txt")).body.toString(), "plain\n");
+  assert.equal((await get(cli.port, "/cgi-bin/nope.sh")).status, 404);
+  await cli.stderr.waitFor(/"GET \/cgi-bin\/env\.sh\/pi\?a\+b HTTP\/1\.1" 200 -\n/, "access log");
+  cli.child.kill("SIGINT");
+  assert.equal((await cli.exit()).code, 0);
 });
 
 test("http.server exits 0 with CPython's message on SIGINT", async (t) => {
