@@ -303,6 +303,29 @@ describe("the script's end", () => {
     }
   });
 
+  test("a script that ignores SIGTERM gets SIGKILL after the grace period", async () => {
+    const Quick = class extends servingDir(root) {};
+    Quick.prototype.cgi_timeout = 0.2;
+    const s = await serve(Quick);
+    try {
+      const raw = (await exchange(s.port, req("GET", "/cgi-bin/stubborn.sh"))).toString("latin1");
+      const pid = Number(/pid=(\d+)/.exec(raw)?.[1]);
+      assert.ok(pid > 0, raw);
+      await log.waitFor(/CGI script exit code -9 \(killed by SIGKILL\)$/);
+      assert.equal(alive(pid), false);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a script that does not read a large body still answers in full", async () => {
+    const body = Buffer.alloc(4 * 1024 * 1024, "z");
+    const raw = await exchange(srv.port, [Buffer.from(req("POST", "/cgi-bin/sub/deep.sh", [`Content-Length: ${body.length}`])), body]);
+    const r = splitResponse(raw);
+    assert.equal(r.status, "HTTP/1.0 200 Script output follows");
+    assert.equal(r.body, "deep SCRIPT_NAME=/cgi-bin/sub/deep.sh PATH_INFO=\n");
+  });
+
   test("a script is killed when the client goes away, and so is what it started", async () => {
     const dir = await mkdtemp(join(tmpdir(), "cgi-pid-"));
     try {

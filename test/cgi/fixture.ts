@@ -84,6 +84,13 @@ printf 'Content-Type: text/plain\\r\\n\\r\\n'
 echo "pid=$$"
 exec sleep 1000
 `,
+  // Ignores SIGTERM (and so does the sleep it becomes: ignored signals survive exec).
+  "stubborn.sh": `#!/bin/sh
+trap '' TERM
+printf 'Content-Type: text/plain\\r\\n\\r\\n'
+echo "pid=$$"
+exec sleep 1000
+`,
   // Writes its pid to a file named by the query, then hangs in a grandchild.
   "linger.sh": `#!/bin/sh
 printf 'Content-Type: text/plain\\r\\n\\r\\nstarted\\n'
