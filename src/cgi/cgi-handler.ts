@@ -211,7 +211,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   /**
    * Extension (not in CPython): parse the script's header block (RFC 3875
    * §6): `Status:` sets the status line, `Location:` alone means 302, the
-   * other headers are sent as the script wrote them; a malformed block is 502.
+   * other headers are sent as the script wrote them, and a response to HEAD
+   * loses its body; a malformed block is 502.
    * `false` by default: CPython sends `200 Script output follows` before the
    * script runs and passes its output through untouched.
    */
@@ -533,14 +534,16 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       this.end_headers();
       head = parsed.rest;
     };
+    // RFC 3875 §6.3.3: the server discards the body of a response to HEAD.
+    const bodyless = this.command === "HEAD";
     for await (const chunk of stdout) {
       if (sentHead) {
-        await this.wfile.write(chunk as Buffer);
+        if (!bodyless) await this.wfile.write(chunk as Buffer);
         continue;
       }
       head = Buffer.concat([head, chunk as Buffer]);
       finishHead(false);
-      if (sentHead && head.length > 0) await this.wfile.write(head);
+      if (sentHead && head.length > 0 && !bodyless) await this.wfile.write(head);
     }
     if (!sentHead) finishHead(true);
   }

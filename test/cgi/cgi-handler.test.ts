@@ -432,6 +432,12 @@ describe("RFC 3875 headers (extension: cgi_parse_headers)", () => {
     assert.equal(r.body, "plain LF headers\n");
   });
 
+  test("HEAD gets the status and headers without the body", async () => {
+    const r = splitResponse(await exchange(parsing.port, req("HEAD", "/cgi-bin/status.sh?teapot")));
+    assert.equal(r.status, "HTTP/1.0 418 I Am A Teapot");
+    assert.equal(r.body, "");
+  });
+
   test("a malformed header block is 502", async () => {
     const r = splitResponse(await exchange(parsing.port, req("GET", "/cgi-bin/status.sh?bad")));
     assert.equal(r.status, "HTTP/1.0 502 Bad Gateway");
