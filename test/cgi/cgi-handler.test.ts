@@ -357,24 +357,47 @@ describe("the script's end", () => {
     socket.destroy();
   });
 
-  test("a slow client pauses the script (backpressure): it blocks writing its stdout", async () => {
-    const socket = await open(srv.port);
+  test("a slow client pauses the script (backpressure): it blocks writing its stdout, the server buffers little", async () => {
+    const connections: Socket[] = [];
+    class Watched extends servingDir(root) {
+      override setup(): void | Promise<void> {
+        connections.push(this.request);
+        return super.setup();
+      }
+    }
+    const s = await serve(Watched);
+    const socket = await open(s.port);
     try {
       socket.pause();
       socket.write(req("GET", "/cgi-bin/big.py?4096")); // 256 MiB if nothing pushed back
       // The script is the python3 whose command line names big.py. Node's
       // stdio pipes are socket pairs: a blocked writer waits in the kernel's
       // send path (sock_alloc_send_pskb) or, with a real pipe, pipe_write.
+      // Wait until the script stays blocked: waiting in write on five
+      // consecutive looks with its byte count (/proc/PID/io wchar) unchanged.
+      // Without backpressure it never stays blocked: it writes its 256 MiB
+      // into the server's memory and exits, and this wait fails.
       let pid = 0;
+      let last = -1;
+      let still = 0;
       await until(() => {
         pid = findProcess("big.py");
-        return pid > 0 && /sock_alloc_send|unix_stream_|pipe_write/.test(readFileSync(`/proc/${pid}/wchan`, "utf8"));
-      }, "the script to block on its full stdout");
+        if (pid === 0) return false;
+        const blocked = /sock_alloc_send|unix_stream_|pipe_write/.test(readFileSync(`/proc/${pid}/wchan`, "utf8"));
+        const wchar = Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1]);
+        still = blocked && wchar === last ? still + 1 : 0;
+        last = wchar;
+        return still >= 5;
+      }, "the script to stay blocked on its full stdout while the client reads nothing");
       assert.ok(alive(pid), "still running: its output was not read ahead of the client");
+      // Without backpressure the server would be holding megabytes by now.
+      const held = connections[0]!.writableLength;
+      assert.ok(held <= 1024 * 1024, `the server holds ${held} bytes for the paused client`);
       socket.destroy();
       await until(() => !alive(pid), "the script to be killed once the client left");
     } finally {
       socket.destroy();
+      await s.close();
     }
   });
 
