@@ -181,9 +181,9 @@ interface Exit {
  * Serves files like {@link SimpleHTTPRequestHandler}, except that a path
  * under one of `cgi_directories` runs the script it names.
  *
- * @deprecated Deprecated in Python 3.13 (CPython warns it will be removed):
- * CGI runs any executable file in the script directories with the server's
- * privileges. Kept working here, as in Python 3.14.
+ * @deprecated Deprecated in Python 3.13 (gh-109096) and removed in 3.15
+ * (gh-133810): CGI runs any executable file in the script directories with
+ * the server's privileges. Kept working here, as in Python 3.14.
  *
  * Differs from CPython: scripts get the request body through a pipe (decoded
  * from chunked if need be, at most `max_body_size` bytes, then end of file)
