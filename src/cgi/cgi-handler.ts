@@ -33,6 +33,7 @@ import type { Writable } from "node:stream";
 import { type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
 import { pyRepr } from "../handler/py-format.js";
 import { TimeoutError } from "../handler/rfile.js";
+import { ProtocolError } from "../protocol/errors.js";
 import { SimpleHTTPRequestHandler, type SimpleHandlerOptions, type Source } from "../static/simple-handler.js";
 import { buildCgiEnv, cgiArgs } from "./cgi-env.js";
 import { collapsePath, PathAboveRootError, unquoteReplace } from "./collapse-path.js";
@@ -489,12 +490,14 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       kill(e instanceof TimeoutError ? "CGI script killed: the client stopped reading its output" : "CGI script killed: the client went away");
     }
     const exit = await exited;
+    // Its last stderr lines come before the exit line. Something it left
+    // running may hold stderr open: the time limit still applies to that.
+    await stderrDone;
     done = true;
     if (pid !== undefined) RUNNING.delete(pid);
     if (runTimer !== null) clearTimeout(runTimer);
     if (killTimer !== null) clearTimeout(killTimer);
     socket.off("close", onClose);
-    await stderrDone;
     void bodyDone; // ends by itself once the connection closes
     if (exit.error !== undefined) {
       const code = (exit.error as { code?: string }).code ?? exit.error.message;
@@ -580,8 +583,9 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
         if (!stdin.write(part)) await drained(stdin);
       }
     } catch (e) {
+      // 413 past the limit, 400 for bad chunking or a body cut short, a timeout.
       if (!finished() && !stdin.destroyed) {
-        const why = e instanceof Error && "reason" in e ? `${(e as { status?: number }).status} ${(e as { reason: string }).reason}` : e instanceof Error ? e.message : String(e);
+        const why = e instanceof ProtocolError ? `${e.status} ${e.reason}` : e instanceof Error ? e.message : String(e);
         kill(`CGI script killed: the request body was refused (${why})`);
       }
     } finally {

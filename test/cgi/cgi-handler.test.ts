@@ -318,6 +318,19 @@ describe("the script's end", () => {
     }
   });
 
+  test("a process a script leaves behind holding its stderr is killed at the time limit, and the response ends", async () => {
+    const Quick = class extends servingDir(root) {};
+    Quick.prototype.cgi_timeout = 0.25;
+    const s = await serve(Quick);
+    try {
+      const r = splitResponse(await exchange(s.port, req("GET", "/cgi-bin/stray.sh")));
+      assert.equal(r.body, "done\n");
+      await log.waitFor(/CGI script killed: it ran longer than 0\.3 seconds$/);
+    } finally {
+      await s.close();
+    }
+  });
+
   test("a script that does not read a large body still answers in full", async () => {
     const body = Buffer.alloc(4 * 1024 * 1024, "z");
     const raw = await exchange(srv.port, [Buffer.from(req("POST", "/cgi-bin/sub/deep.sh", [`Content-Length: ${body.length}`])), body]);

@@ -91,6 +91,12 @@ printf 'Content-Type: text/plain\\r\\n\\r\\n'
 echo "pid=$$"
 exec sleep 1000
 `,
+  // Exits at once, leaving a process that holds its stderr open.
+  "stray.sh": `#!/bin/sh
+printf 'Content-Type: text/plain\\r\\n\\r\\ndone\\n'
+sleep 1000 >/dev/null </dev/null &
+exit 0
+`,
   // Writes its pid to a file named by the query, then hangs in a grandchild.
   "linger.sh": `#!/bin/sh
 printf 'Content-Type: text/plain\\r\\n\\r\\nstarted\\n'
