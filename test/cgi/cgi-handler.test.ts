@@ -325,7 +325,7 @@ describe("the script's end", () => {
     try {
       const r = splitResponse(await exchange(s.port, req("GET", "/cgi-bin/stray.sh")));
       assert.equal(r.body, "done\n");
-      await log.waitFor(/CGI script killed: it ran longer than 0\.3 seconds$/);
+      await log.waitFor(/CGI script killed: it ran longer than 0\.25 seconds$/);
     } finally {
       await s.close();
     }
