@@ -258,12 +258,22 @@ export const ALLOWED: readonly { id: string; why: string; applies: (s: Shape, in
     id: "te-unsupported-coding",
     why: "Stricter: a transfer coding other than chunked (gzip, identity …) before the final chunked is answered 501 (RFC 9112 §6.1); llhttp frames the body by the final chunked and leaves decoding to the application.",
     applies: (s) =>
-      s.fields.some(([n, v]) => n === "transfer-encoding" && v.split(",").some((c) => !/^[ \t]*chunked[ \t]*$/i.test(c))),
+      s.fields.some(([n, v]) => n === "transfer-encoding" && v.split(",").some((c) => !/^[ \t]*(chunked)?[ \t]*$/i.test(c))),
+  },
+  {
+    id: "te-empty-element",
+    why: "Stricter: a Transfer-Encoding value that is empty or has an empty list element (`, chunked`, `chunked,`) is refused with 400. RFC 9110 §5.6.1 asks recipients to ignore empty elements, but llhttp itself is split (it ignores an empty value and a leading `,` yet refuses a trailing one), and a coding list no client sends is not worth a second reading.",
+    applies: (s) => s.fields.some(([n, v]) => n === "transfer-encoding" && v.split(",").some((c) => /^[ \t]*$/.test(c))),
   },
   {
     id: "content-length-beyond-2^53",
     why: "Stricter: a Content-Length beyond 2^53 − 1 is refused with 400 (no JavaScript number holds it exactly); llhttp accepts up to 2^64 − 1.",
     applies: (s) => s.fields.some(([n, v]) => n === "content-length" && /^[0-9]{16,}$/.test(v)),
+  },
+  {
+    id: "content-length-trailing-htab",
+    why: "RFC 9110 §5.5: OWS (SP or HTAB) around a field value is not part of it, so `Content-Length: 5\\t` is 5, as CPython reads it; llhttp skips trailing SP but refuses a trailing HTAB. The length is the same either way: no boundary can move.",
+    applies: (s) => /\ncontent-length:[^\r\n]*[0-9][ \t]*\t[ \t]*\r?\n/i.test(s.head),
   },
   {
     id: "http09-boundary",
