@@ -5,6 +5,8 @@
  * CPython never decides this: its handler reads whatever it likes from the
  * socket, so a body it does not read becomes the next "request". We decide,
  * strictly, and refuse anything ambiguous with the connection closed after:
+ *   0. Content-Length or Transfer-Encoding on CONNECT           → 400 (RFC 9110 §9.3.6: no content;
+ *      llhttp reads what follows as tunnel bytes, so a length would split the two readings)
  *   1. Transfer-Encoding in an HTTP/1.0 request                → 400
  *   2. Transfer-Encoding and Content-Length together            → 400 (§6.1: MAY reject; must close)
  *   3. an empty element in Transfer-Encoding (`chunked, `)      → 400 (llhttp does the same)
@@ -43,10 +45,14 @@ function badTransferEncoding(): ProtocolError {
 /**
  * Decides the body framing of a request.
  * @param requestVersion the request's version (`HTTP/1.0`, `HTTP/1.1` …).
+ * @param method the request's method; only CONNECT changes the decision.
  */
-export function requestFraming(headers: HTTPMessage, requestVersion: string): Framing {
+export function requestFraming(headers: HTTPMessage, requestVersion: string, method = ""): Framing {
   const te = headers.get_all("transfer-encoding");
   const cl = headers.get_all("content-length");
+  if (method === "CONNECT" && (te !== undefined || cl !== undefined)) {
+    throw conflicting("Content in a CONNECT request");
+  }
   if (te !== undefined) {
     if (requestVersion < "HTTP/1.1") throw conflicting("Transfer-Encoding in an HTTP/1.0 request");
     if (cl !== undefined) throw conflicting("Both Transfer-Encoding and Content-Length");

@@ -55,6 +55,7 @@ export function decideOurs(parts: readonly Buffer[]): Outcome {
   let pushed = 0;
   let phase: "line" | "head" | "body" = "line";
   let version = "";
+  let method = "";
   let reader: HeaderReader | null = null;
   let decoder: ChunkedDecoder | null = null;
   let remaining = 0;
@@ -70,6 +71,7 @@ export function decideOurs(parts: readonly Buffer[]): Outcome {
         return r.error.kind === "empty" ? { kind: "silent" } : { kind: "reject", status: r.error.status, code: r.error.kind };
       }
       if (r.words.length === 2) return accept(true);
+      method = r.words[0]!;
       version = r.version!;
       reader = new HeaderReader(new HTTPMessage());
       phase = "head";
@@ -77,7 +79,7 @@ export function decideOurs(parts: readonly Buffer[]): Outcome {
     if (phase === "head") {
       const headers = reader!.read(rb);
       if (headers === null) return null;
-      const framing = requestFraming(headers, version);
+      const framing = requestFraming(headers, version, method);
       if (framing.kind === "none") return accept();
       if (framing.kind === "length") remaining = framing.length;
       else decoder = new ChunkedDecoder();
@@ -264,6 +266,11 @@ export const ALLOWED: readonly { id: string; why: string; applies: (s: Shape, in
     id: "te-empty-element",
     why: "Stricter: a Transfer-Encoding value that is empty or has an empty list element (`, chunked`, `chunked,`) is refused with 400. RFC 9110 §5.6.1 asks recipients to ignore empty elements, but llhttp itself is split (it ignores an empty value and a leading `,` yet refuses a trailing one), and a coding list no client sends is not worth a second reading.",
     applies: (s) => s.fields.some(([n, v]) => n === "transfer-encoding" && v.split(",").some((c) => /^[ \t]*$/.test(c))),
+  },
+  {
+    id: "connect-content",
+    why: "Stricter: CONNECT with Content-Length or Transfer-Encoding is refused with 400 (RFC 9110 §9.3.6: a CONNECT request has no content); llhttp ends the message at the head and treats what follows as tunnel bytes.",
+    applies: (s) => s.method === "CONNECT" && s.fields.some(([n]) => n === "content-length" || n === "transfer-encoding"),
   },
   {
     id: "content-length-beyond-2^53",

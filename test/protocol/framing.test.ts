@@ -21,6 +21,8 @@ interface Row {
   readonly fields: readonly (readonly [string, string])[];
   /** Request version; HTTP/1.1 unless given. */
   readonly version?: string;
+  /** Request method; POST unless given. */
+  readonly method?: string;
   readonly want: Want;
 }
 
@@ -36,6 +38,12 @@ const TE = "Transfer-Encoding";
 const CL = "Content-Length";
 
 const ROWS: readonly Row[] = [
+  // 0. Content-Length or Transfer-Encoding on CONNECT
+  { name: "0: CONNECT with CL", fields: [[CL, "5"]], method: "CONNECT", want: CONFLICT },
+  { name: "0: CONNECT with CL 0", fields: [[CL, "0"]], method: "CONNECT", want: CONFLICT },
+  { name: "0: CONNECT with TE", fields: [[TE, "chunked"]], method: "CONNECT", want: CONFLICT },
+  { name: "0: CONNECT without framing", fields: [["Host", "a"]], method: "CONNECT", want: NONE },
+  { name: "0: lower-case connect is another method", fields: [[CL, "5"]], method: "connect", want: length(5) },
   // 1. Transfer-Encoding in an HTTP/1.0 request
   { name: "1: TE chunked in HTTP/1.0", fields: [[TE, "chunked"]], version: "HTTP/1.0", want: CONFLICT },
   { name: "1: TE chunked in HTTP/0.9 spelled out", fields: [[TE, "chunked"]], version: "HTTP/0.9", want: CONFLICT },
@@ -116,7 +124,7 @@ function decide(row: Row): Want {
   const m = new HTTPMessage();
   for (const [name, value] of row.fields) m.add_header(name, value);
   try {
-    return requestFraming(m, row.version ?? "HTTP/1.1");
+    return requestFraming(m, row.version ?? "HTTP/1.1", row.method ?? "POST");
   } catch (e) {
     if (!(e instanceof ProtocolError)) throw e;
     return { status: e.status, code: e.code };
