@@ -10,6 +10,37 @@
  * trailers: exactly one response may come back, never one for `/smuggled`.
  */
 
+import { BaseHTTPRequestHandler } from "../../src/handler/base-handler.js";
+
+/** The handler both test files use: reads the body, answers with what it saw. */
+export class BodyEcho extends BaseHTTPRequestHandler {
+  override protocol_version = "HTTP/1.1";
+
+  async #reply(): Promise<void> {
+    const body = await this.read_body();
+    const text = Buffer.from(`${this.command} ${this.path} ${body.length}\n`, "latin1");
+    this.send_response(200);
+    this.send_header("Content-Length", String(text.length));
+    this.end_headers();
+    await this.wfile.write(text);
+  }
+
+  async do_GET(): Promise<void> {
+    await this.#reply();
+  }
+
+  async do_POST(): Promise<void> {
+    await this.#reply();
+  }
+
+  override log_message(): void {}
+}
+
+/** Status lines of every response in a transcript. */
+export function statusLines(raw: Buffer): string[] {
+  return raw.toString("latin1").match(/^HTTP\/\d\.\d \d{3}[^\r\n]*/gm) ?? [];
+}
+
 export interface Case {
   /** Short name; also the first column of SECURITY.protocol.md. */
   readonly name: string;

@@ -12,38 +12,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { BaseHTTPRequestHandler } from "../../src/handler/base-handler.js";
 import { exchange, serve, type Running } from "../helpers/net.js";
-import { CASES } from "./strictness-cases.js";
-
-/** The handler both test files use: reads the body, answers with what it saw. */
-export class BodyEcho extends BaseHTTPRequestHandler {
-  override protocol_version = "HTTP/1.1";
-
-  async #reply(): Promise<void> {
-    const body = await this.read_body();
-    const text = Buffer.from(`${this.command} ${this.path} ${body.length}\n`, "latin1");
-    this.send_response(200);
-    this.send_header("Content-Length", String(text.length));
-    this.end_headers();
-    await this.wfile.write(text);
-  }
-
-  async do_GET(): Promise<void> {
-    await this.#reply();
-  }
-
-  async do_POST(): Promise<void> {
-    await this.#reply();
-  }
-
-  override log_message(): void {}
-}
-
-/** Status lines of every response in a transcript. */
-export function statusLines(raw: Buffer): string[] {
-  return raw.toString("latin1").match(/^HTTP\/\d\.\d \d{3}[^\r\n]*/gm) ?? [];
-}
+import { BodyEcho, CASES, statusLines } from "./strictness-cases.js";
 
 let running: Running<never>;
 before(async () => {
