@@ -14,7 +14,8 @@
  *   1. only ProtocolError escapes the parser, on structured and random bytes;
  *   2. split invariance: any cut of the input into pieces gives the same outcome;
  *   3. differential: ours and llhttp agree on accept/reject, and where both
- *      accept, on where the first request ends — unless an entry of
+ *      accept, on where the first request ends (and then on the request
+ *      pipelined after it) — unless an entry of
  *      {@link ALLOWED} (each an intentional, documented disagreement, listed
  *      again in SECURITY.protocol.md) explains the difference.
  * Inputs are assembled from protocol-shaped pieces (methods, targets,
@@ -273,6 +274,11 @@ export const ALLOWED: readonly { id: string; why: string; applies: (s: Shape, in
     applies: (s) => s.method === "CONNECT" && s.fields.some(([n]) => n === "content-length" || n === "transfer-encoding"),
   },
   {
+    id: "chunk-ext-syntax",
+    why: "Stricter: chunk extensions must match their ABNF exactly (RFC 9112 §7.1.1: `;` token [ `=` ( token / quoted-string ) ]); llhttp also accepts an empty name (`5;=b`), an empty value (`5;a=`) and a token run into a quoted string (`5;a=0\"x\"`). We refuse with 400; refusing cannot move a boundary.",
+    applies: (_s, input) => hasOffAbnfExtension(input),
+  },
+  {
     id: "content-length-beyond-2^53",
     why: "Stricter: a Content-Length beyond 2^53 − 1 is refused with 400 (no JavaScript number holds it exactly); llhttp accepts up to 2^64 − 1.",
     applies: (s) => s.fields.some(([n, v]) => n === "content-length" && /^[0-9]{16,}$/.test(v)),
@@ -288,6 +294,21 @@ export const ALLOWED: readonly { id: string; why: string; applies: (s: Shape, in
     applies: (s) => !/ HTTP\//.test(s.line),
   },
 ];
+
+const TOKEN_SRC = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
+const QUOTED_SRC = '"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"';
+const STRICT_EXTS = new RegExp(`^(?:;${TOKEN_SRC}(?:=(?:${TOKEN_SRC}|${QUOTED_SRC}))?)*$`);
+
+/** Some line after the head looks like a chunk-size line whose extensions are off the ABNF. */
+function hasOffAbnfExtension(input: Buffer): boolean {
+  const text = input.toString("latin1");
+  const end = text.indexOf("\r\n\r\n");
+  if (end === -1) return false;
+  for (const m of text.slice(end + 4).matchAll(/(?:^|\n)[0-9a-fA-F]+(;[^\r\n]*)\r/g)) {
+    if (!STRICT_EXTS.test(m[1]!)) return true;
+  }
+  return false;
+}
 
 /** Why ours and llhttp's outcomes may differ on `input`, or `null` when they must agree. */
 export function allowedDisagreement(input: Buffer): string | null {
@@ -363,8 +384,60 @@ const bodyArb = fc.oneof(
 /** A mutation: overwrite, insert or delete one byte at a position. */
 const mutationArb = fc.tuple(fc.constantFrom("set", "insert", "delete"), fc.nat(), fc.integer({ min: 0, max: 255 }));
 
+function mutate(text: string, mutations: readonly (readonly [string, number, number])[]): Buffer {
+  const bytes = [...Buffer.from(text, "latin1")];
+  for (const [op, at, byte] of mutations) {
+    const i = at % (bytes.length + 1);
+    if (op === "insert") bytes.splice(i, 0, byte);
+    else if (bytes.length > 0 && op === "set") bytes[i % bytes.length] = byte;
+    else if (bytes.length > 0) bytes.splice(i % bytes.length, 1);
+  }
+  return Buffer.from(bytes);
+}
+
+/** A well-formed chunked body: data of any bytes, valid extensions, valid trailers. */
+const validChunkedArb = fc
+  .tuple(
+    fc.array(
+      fc.tuple(
+        fc.string({ unit: fc.constantFrom(..."abcXYZ0\r\n\x00\xff;"), minLength: 1, maxLength: 20 }),
+        fc.option(pick([";a", ";a=b", ';a="x y"', ";a;b=c", ';q="\\""']), { nil: undefined }),
+        fc.boolean(),
+      ),
+      { maxLength: 3 },
+    ),
+    fc.option(pick([";last", ";a=1"]), { nil: undefined }),
+    fc.array(pick(["X-T: 1", "X-Sum: a b", "Expires:0", "X-E:\t\xe9 "]), { maxLength: 2 }),
+  )
+  .map(([chunks, lastExt, trailers]) => {
+    let out = "";
+    for (const [data, ext, upper] of chunks) {
+      const size = data.length.toString(16);
+      out += `${upper ? size.toUpperCase() : size}${ext ?? ""}\r\n${data}\r\n`;
+    }
+    return `${out}0${lastExt ?? ""}\r\n${trailers.map((t) => `${t}\r\n`).join("")}\r\n`;
+  });
+
+/** A well-formed request (no body, a Content-Length body or a chunked one), then what follows it; rarely mutated. */
+const validRequestArb: fc.Arbitrary<Buffer> = fc
+  .tuple(
+    canonicalLineArb,
+    fc.array(pick(["Host: x", "X-A: b", "Connection: keep-alive", "Accept: */*", "User-Agent: f/1.0", "X-B:\tc d "]), { maxLength: 3 }),
+    fc.oneof(
+      fc.constant(""),
+      fc.string({ unit: fc.constantFrom(..."ab\r\n0GET /"), maxLength: 30 }).map((d) => `Content-Length: ${d.length}\r\n\r\n${d}`),
+      validChunkedArb.map((b) => `Transfer-Encoding: chunked\r\n\r\n${b}`),
+    ),
+    pick(NEXT),
+    fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 1 }) }),
+  )
+  .map(([line, fields, framed, next, mutations]) => {
+    const head = line + fields.map((f) => `${f}\r\n`).join("");
+    return mutate(head + (framed === "" ? "\r\n" : framed) + next, mutations);
+  });
+
 /** Structured request bytes, sometimes mutated. */
-export const requestArb: fc.Arbitrary<Buffer> = fc
+const structuredRequestArb: fc.Arbitrary<Buffer> = fc
   .tuple(
     fc.oneof({ weight: 20, arbitrary: fc.constant("") }, { weight: 1, arbitrary: pick(["\r\n", "\n"]) }),
     fc.oneof({ weight: 4, arbitrary: canonicalLineArb }, { weight: 1, arbitrary: oddLineArb }),
@@ -374,16 +447,13 @@ export const requestArb: fc.Arbitrary<Buffer> = fc
     pick(NEXT),
     fc.array(mutationArb, { maxLength: 2 }),
   )
-  .map(([lead, line, fields, end, body, next, mutations]) => {
-    const bytes = [...Buffer.from(lead + line + fields.join("") + end + body + next, "latin1")];
-    for (const [op, at, byte] of mutations) {
-      const i = at % (bytes.length + 1);
-      if (op === "insert") bytes.splice(i, 0, byte);
-      else if (bytes.length > 0 && op === "set") bytes[i % bytes.length] = byte;
-      else if (bytes.length > 0) bytes.splice(i % bytes.length, 1);
-    }
-    return Buffer.from(bytes);
-  });
+  .map(([lead, line, fields, end, body, next, mutations]) => mutate(lead + line + fields.join("") + end + body + next, mutations));
+
+/** Request bytes: two parts protocol-shaped pieces (mostly refused), one part well-formed requests (mostly accepted). */
+export const requestArb: fc.Arbitrary<Buffer> = fc.oneof(
+  { weight: 2, arbitrary: structuredRequestArb },
+  { weight: 1, arbitrary: validRequestArb },
+);
 
 /** Cut points turned into pieces of `input` (empty pieces allowed). */
 export function cut(input: Buffer, points: readonly number[]): Buffer[] {
@@ -428,11 +498,20 @@ export const splitInvariance = fc.property(requestArb, fc.array(fc.nat(), { minL
 /** Property 3: agreement with llhttp strict, or an intended disagreement. */
 export const differential = fc.property(requestArb, (input) => {
   stats.cases++;
+  compare(input, true);
+});
+
+/** Compares the first request of `input`; when both accept it, the request after it too (pipelining). */
+function compare(input: Buffer, first: boolean): void {
   const ours = decideOurs([input]);
   const ll = decideLlhttp(input);
   if (agree(ours, ll)) {
-    if (ours.kind === "accept") stats.bothAccept++;
-    else if (ll.kind === "reject") stats.bothRefuse++;
+    if (ours.kind === "accept") {
+      stats.bothAccept++;
+      if (first && !ours.http09 && ours.consumed < input.length) compare(input.subarray(ours.consumed), false);
+    } else if (ll.kind === "reject") {
+      stats.bothRefuse++;
+    }
     return;
   }
   const why = allowedDisagreement(input);
@@ -440,7 +519,7 @@ export const differential = fc.property(requestArb, (input) => {
     throw new Error(`ours ${JSON.stringify(ours)} vs llhttp ${JSON.stringify(ll)} on ${show(input)}`);
   }
   stats.allowed.set(why, (stats.allowed.get(why) ?? 0) + 1);
-});
+}
 
 /** The properties by name, in the order a run takes them. */
 export const PROPERTIES: Readonly<Record<string, fc.IRawProperty<unknown[]>>> = {
