@@ -343,7 +343,7 @@ export class BaseHTTPRequestHandler {
       const message = new this.MessageClass();
       const headers = reader !== null ? reader._readHeaders(message, this.max_header_bytes) : parse_headers(this.rfile, this.MessageClass, this.max_header_bytes);
       this.headers = headers instanceof Promise ? await headers : headers;
-      this.#framing = requestFraming(this.headers, this.request_version);
+      this.#framing = requestFraming(this.headers, this.request_version, command);
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       this.send_error(e.status, e.reason, e.explain);

@@ -30,7 +30,11 @@ export const MAX_HEADER_BYTES = 256 * 1024;
 /** Longest chunk-size line (size + extensions), ours; llhttp and Go allow about 4 KiB. */
 export const MAX_CHUNK_LINE = 4096;
 
-/** Largest trailer section of a chunked body, ours. Trailers are read and discarded. */
+/**
+ * Largest trailer section of a chunked body, ours (431 past it). Trailers are
+ * read, checked like header fields and discarded; their number is bounded by
+ * MAX_HEADERS as header fields are (99 fields).
+ */
 export const MAX_TRAILER_BYTES = 16 * 1024;
 
 /**

@@ -300,8 +300,9 @@ describe("request bodies and framing", () => {
     ["two different Content-Lengths", "Content-Length: 5\r\nContent-Length: 6", /^HTTP\/1\.1 400 /],
     ["a non-numeric Content-Length", "Content-Length: 5x", /^HTTP\/1\.1 400 /],
     ["a negative Content-Length", "Content-Length: -5", /^HTTP\/1\.1 400 /],
-    ["chunked not last", "Transfer-Encoding: chunked, gzip", /^HTTP\/1\.1 501 /],
-    ["an unknown coding", "Transfer-Encoding: gzip", /^HTTP\/1\.1 501 /],
+    ["chunked not last", "Transfer-Encoding: chunked, gzip", /^HTTP\/1\.1 400 /],
+    ["an unknown coding alone", "Transfer-Encoding: gzip", /^HTTP\/1\.1 400 /],
+    ["an unknown coding before chunked", "Transfer-Encoding: gzip, chunked", /^HTTP\/1\.1 501 /],
     ["chunked twice", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked", /^HTTP\/1\.1 400 /],
   ];
   for (const [name, fields, want] of refused) {

@@ -179,7 +179,8 @@ test("ChunkedDecoder gives the same result however random bytes are cut", () => 
 });
 
 const tokenArb = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,12}$/);
-const bwsArb = fc.constantFrom("", " ", "\t", " \t ");
+// BWS in chunk lines is refused (chunked.ts), so generated valid bodies carry none.
+const bwsArb = fc.constant("");
 /** qdtext and quoted-pair bytes: HTAB, SP, VCHAR except `"` and `\`, obs-text. */
 const qdtextArb = fc.string({
   unit: fc.integer({ min: 0x09, max: 0xff }).filter((c) => c === 0x09 || (c >= 0x20 && c !== 0x22 && c !== 0x5c && c !== 0x7f)).map((c) => String.fromCharCode(c)),
