@@ -43,6 +43,7 @@ import type { RequestHandlerClass } from "../server/base-server.js";
 import { HTTPServer, ThreadingHTTPServer } from "../server/http-server.js";
 import { TLSLoadError, ThreadingHTTPSServer } from "../server/https-server.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
+import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
 
 /** Seconds SIGTERM waits for requests in flight before closing their connections. */
@@ -359,13 +360,31 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
   const directory = await checkDirectory(options.directory);
   const Handler = chooseHandler(options, directory);
   const Server = chooseServer(options, await readPasswordFile(options.tls_password_file));
-  const httpd = await listen(Server, Handler, await bindTargets(options.bind), options.port);
-
-  const [host, port] = httpd.server_address;
   const scheme = options.tls_cert !== null ? "HTTPS" : "HTTP";
-  let text = banner(scheme, host, port) + "\n";
-  for (const [url, iface] of lanUrls(host, port, scheme.toLowerCase())) text += `  ${url} (${iface})\n`;
-  io.stdout.write(text);
+  const printBanner = ([host, port]: ServerAddress): void => {
+    let text = banner(scheme, host, port) + "\n";
+    for (const [url, iface] of lanUrls(host, port, scheme.toLowerCase())) text += `  ${url} (${iface})\n`;
+    io.stdout.write(text);
+  };
+  if (options.workers !== 1) {
+    // Extension: `--workers`. This runs in the primary and again in every worker (see server/workers.ts).
+    const targets = await bindTargets(options.bind);
+    try {
+      return await serveWorkers(() => listen(Server, Handler, targets, options.port), {
+        workers: options.workers,
+        signals: io.signals ?? process,
+        drain_timeout: DRAIN_TIMEOUT,
+        onListening: printBanner,
+        onSignal: (signal) =>
+          io.stdout.write(signal === "SIGINT" ? "\nKeyboard interrupt received, exiting.\n" : "\nSIGTERM received, finishing requests in flight, exiting.\n"),
+        onLog: (line) => io.stderr.write(`${PROG}: ${line}\n`),
+      });
+    } catch (e) {
+      throw new CliError(describe(e)); // a worker could not start: its message
+    }
+  }
+  const httpd = await listen(Server, Handler, await bindTargets(options.bind), options.port);
+  printBanner(httpd.server_address);
 
   const served = httpd.serve_forever().then(
     () => null,
