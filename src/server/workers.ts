@@ -351,8 +351,8 @@ function runPrimary(count: number, options: WorkersOptions, drainMs: number): Pr
         return;
       }
       restarts.push(now);
-      log(`worker ${worker.process.pid} ${how(code, signal)}; starting a new one`);
       fork();
+      log(`worker ${worker.process.pid} ${how(code, signal)}; starting a new one`);
     };
 
     const fork = (): void => {
