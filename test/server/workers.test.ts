@@ -144,11 +144,14 @@ test("serveWorkers() replaces a worker that crashes and logs it", async (t) => {
   await assert.rejects(get(primary.port, "/crash")); // the worker exits mid-request
   const m = await primary.stdout.waitFor(/^LOG worker (\d+) exited with status 3; starting a new one$/m, "restart log");
   // The replacement serves: every answer now comes from a live worker.
-  for (let i = 0; i < 4; i++) {
+  const pids = new Set<string>();
+  for (let i = 0; i < 6; i++) {
     const res = await get(primary.port, "/");
     assert.equal(res.status, 200);
     assert.notEqual(res.body, m[1], "the crashed worker answered");
+    pids.add(res.body);
   }
+  assert.equal(pids.size, 2, `two workers again: ${[...pids].join(", ")}`);
   primary.kill("SIGINT");
   assert.deepEqual(await primary.exit(), { code: 0, signal: null });
 });
