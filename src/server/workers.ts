@@ -250,7 +250,7 @@ function runPrimary(count: number, options: WorkersOptions, drainMs: number): Pr
 
   return new Promise<number>((resolve, reject) => {
     /** Live workers, and whether each has reported `listening`. */
-    const live = new Map<Worker, { listening: boolean }>();
+    const live = new Map<Worker, { listening: boolean; replaces?: number | undefined }>();
     const restarts: number[] = [];
     let started = false; // every worker of the first set has listened
     let stopping: WorkerStopSignal | "gave-up" | "failed" | null = null;
@@ -302,6 +302,7 @@ function runPrimary(count: number, options: WorkersOptions, drainMs: number): Pr
       if (state === undefined || !isMessage(m)) return;
       if (m[TAG] === "listening") {
         state.listening = true;
+        if (state.replaces !== undefined && stopping === null) log(`worker ${worker.process.pid} is listening, replacing ${state.replaces}`);
         // Forked just before a signal: it may have missed the stop message.
         if (stopping !== null && worker.isConnected()) worker.send({ [TAG]: "stop", signal: "SIGINT" } satisfies Message);
         if (!started && stopping === null && [...live.values()].every((s) => s.listening)) {
@@ -351,13 +352,13 @@ function runPrimary(count: number, options: WorkersOptions, drainMs: number): Pr
         return;
       }
       restarts.push(now);
-      fork();
+      fork(worker.process.pid);
       log(`worker ${worker.process.pid} ${how(code, signal)}; starting a new one`);
     };
 
-    const fork = (): void => {
+    const fork = (replaces?: number): void => {
       const worker = cluster.fork();
-      live.set(worker, { listening: false });
+      live.set(worker, { listening: false, replaces });
     };
 
     cluster.on("message", onMessage);

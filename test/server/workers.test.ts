@@ -143,6 +143,7 @@ test("serveWorkers() replaces a worker that crashes and logs it", async (t) => {
   const primary = await startPrimary(t);
   await assert.rejects(get(primary.port, "/crash")); // the worker exits mid-request
   const m = await primary.stdout.waitFor(/^LOG worker (\d+) exited with status 3; starting a new one$/m, "restart log");
+  await primary.stdout.waitFor(new RegExp(`^LOG worker \\d+ is listening, replacing ${m[1]}$`, "m"), "replacement listening");
   // The replacement serves: every answer now comes from a live worker.
   const pids = new Set<string>();
   for (let i = 0; i < 6; i++) {
