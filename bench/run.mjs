@@ -1757,7 +1757,8 @@ async function runScenario(scenario, opts) {
           let r = await measure(servers[key], scenario, load, duration);
           logRun(load, round, key, r);
           // Another process took the server's core: measure again, within a budget.
-          while (r.foreignPct > NOISY_PCT && retries[load.name] < (opts.smoke ? 0 : MAX_RETRIES) && retryBudget > 0) {
+          // Unpinned servers (serverCores) share both cores with wrk: core 0's "other" share means nothing there.
+          while (!scenario.serverCores && r.foreignPct > NOISY_PCT && retries[load.name] < (opts.smoke ? 0 : MAX_RETRIES) && retryBudget > 0) {
             retries[load.name] += 1;
             retryBudget -= 1;
             r = { ...(await measure(servers[key], scenario, load, duration)), retried: true };
