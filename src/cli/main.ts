@@ -25,6 +25,10 @@
  *    exiting." and exit 0 at once. SIGTERM (CPython just dies): stop
  *    accepting, close idle keep-alive connections, let requests in flight
  *    finish for up to `DRAIN_TIMEOUT` seconds, exit 0.
+ * 7. Extension: `--workers N` (≠ 1) runs steps 1–3 in the primary and again in
+ *    each worker process; `serveWorkers()` (server/workers.ts) forks the
+ *    workers, which bind (step 4), prints the banner once all listen, and
+ *    forwards the signals of step 6 to every worker.
  *
  * Every failure is one line on stderr, never a stack trace: exit 2 for what
  * the user typed, exit 1 for what the machine refused (a port in use, a name
