@@ -527,6 +527,7 @@ function parseArgs(argv) {
     else if (flag === "--only") opts.only = value().split(",").filter(Boolean);
     else if (flag === "--out") opts.out = value();
     else if (flag === "--smoke") opts.smoke = true;
+    else if (flag === "--charts") opts.charts = true;
     else if (flag === "-h" || flag === "--help") usage(null);
     else usage(`unknown argument ${a}`);
   }
@@ -546,7 +547,8 @@ function positiveInt(flag, v) {
 function usage(error) {
   const text =
     "usage: node bench/run.mjs [--scenario NAME,...] [--duration SECONDS] [--rounds N]\n" +
-    "                          [--only SYSTEM,...] [--smoke] [--out FILE]\n" +
+    "                          [--only SYSTEM,...] [--smoke] [--out FILE] [--charts]\n" +
+    "  --charts: only redraw bench/charts/*.svg from the last run's bench/out/<scenario>.json\n" +
     `scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}\n` +
     `systems: ${Object.keys(SYSTEMS).join(", ")}\n`;
   if (error) {
@@ -1816,6 +1818,18 @@ async function main() {
   const names = opts.scenario ? opts.scenario.split(",").filter(Boolean) : null;
   for (const n of names ?? []) if (!SCENARIOS.some((s) => s.name === n)) usage(`no scenario named ${JSON.stringify(n)}`);
   const scenarios = names ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
+  if (opts.charts) {
+    const report = opts.out ?? join(BENCH_DIR, "RESULTS.md");
+    for (const scenario of scenarios) {
+      const file = join(BENCH_DIR, "out", `${scenario.name}.json`);
+      if (!existsSync(file)) continue;
+      const saved = JSON.parse(readFileSync(file, "utf8"));
+      const systems = scenario.systems.filter((k) => saved.results[scenario.loads[0].name]?.[k]);
+      const chart = writeChart(report, { ...scenario, systems }, saved.results, saved.meta);
+      if (chart) log(`wrote ${chart} from ${relative(process.cwd(), file)}`);
+    }
+    return;
+  }
   if (opts.only) for (const k of opts.only) if (!SYSTEMS[k]) usage(`no system named ${JSON.stringify(k)}`);
   if (!existsSync(join(ROOT, "dist", "index.js"))) {
     throw new Error("dist/index.js is missing: run `npx tsc -p tsconfig.json` first");
