@@ -1687,7 +1687,7 @@ async function runScenario(scenario, opts) {
   const plan = scenario.loads.map((l) => ({ ...l, n: roundsOf(l, opts), ...(l.connections && opts.smoke ? { connections: 1000 } : {}) }));
   if (scenario.kind === "startup") return runStartup(scenario, plan[0], wanted, skipped);
   // A curl round of 3 × 100 MB takes 0.2–1 s here; the check and warm-up fetch the file 3 more times.
-  const runSeconds = (l) => (l.kind === "curl" ? 0.7 : l.kind === "idle" ? 6 : duration + 0.5);
+  const runSeconds = (l) => (l.kind === "curl" ? 0.7 : l.kind === "idle" ? 12 : duration + 0.5);
   const warmup = plan[0].kind === "curl" ? 1.5 : plan[0].kind === "idle" ? 0 : WARMUP_SECONDS;
   const estimate = wanted.length * (warmup + plan.reduce((a, l) => a + l.n * runSeconds(l), 0));
   const worst =
