@@ -981,6 +981,7 @@ async function measure(server, scenario, load, seconds) {
   }, RSS_SAMPLE_MS);
   const cpu0 = cpuSeconds(server.pid);
   const core0 = coreSeconds(SERVER_CORE);
+  const load0 = coreSeconds(LOAD_CORE);
   let out;
   try {
     out = await runWrk([...load.wrk, `-d${seconds}s`, "--latency", url], { noResume: load.noResume });
@@ -989,6 +990,8 @@ async function measure(server, scenario, load, seconds) {
   }
   const cpu1 = cpuSeconds(server.pid);
   const core1 = coreSeconds(SERVER_CORE);
+  const load1 = coreSeconds(LOAD_CORE);
+  const loadAll = load1.all - load0.all || 1;
   const r = parseWrk(out);
   // Task time on the server's core that was not the server's: other processes
   // of this shared machine competing with it. High values flag a noisy round.
@@ -996,6 +999,8 @@ async function measure(server, scenario, load, seconds) {
   return {
     ...r,
     foreignPct: Math.max(0, (100 * foreign) / (core1.all - core0.all || 1)),
+    // wrk's core: near 100% busy means the client, not the server, set the pace.
+    clientBusyPct: Math.min(100, (100 * (loadAll - (load1.idle - load0.idle))) / loadAll),
     cpuSeconds: cpu1 - cpu0,
     cpuShare: (cpu1 - cpu0) / seconds,
     cpuUsPerRequest: r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : NaN,
@@ -1281,6 +1286,7 @@ function summarise(runs) {
     p99: median(runs.map((r) => r.p99)),
     cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)),
     cpuShare: median(runs.map((r) => r.cpuShare)),
+    clientBusyPct: median(runs.map((r) => r.clientBusyPct)),
     rssLoadKiB: Math.max(...runs.map((r) => r.rssLoadKiB)),
     foreignPctMax: Math.max(...runs.map((r) => r.foreignPct)),
     retried: runs.filter((r) => r.retried).length,
@@ -1511,6 +1517,16 @@ function scenarioMarkdown(scenario, meta, results, idleRss, raw, skipped = {}, s
         `† The server used under ${100 * BUSY_ENOUGH}% of a core: its CPU time is a few clock ticks ` +
           `(1/${CLK_TCK} s each), which a virtual machine charges loosely, so this CPU µs/req is a rough figure.`,
       );
+    }
+    if (metric === "rps") {
+      const busy = Object.entries(rows).filter(([, r]) => r.clientBusyPct >= 95).map(([k]) => SYSTEMS[k].short);
+      if (busy.length) {
+        notes.push(
+          `Core 1 (wrk's) was at least 95% busy (median over the rounds) against ${busy.join(", ")}: there the client ` +
+            "(or another process on its core), not the server, may have set the pace, so compare those rows by server CPU " +
+            "per request rather than by requests/s.",
+        );
+      }
     }
     const all = Object.values(rows);
     const lo = metric === "mbps" ? "mbpsMin" : "rpsMin";
@@ -1805,7 +1821,7 @@ function logRun(load, round, key, r) {
   }
   log(
     `${head} ${fmtInt(r.rps).padStart(8)} req/s  ` +
-      `p50 ${fmtMs(r.p50)}  p99 ${fmtMs(r.p99)}  ${r.cpuUsPerRequest.toFixed(1)} µs CPU/req  ${tail}`,
+      `p50 ${fmtMs(r.p50)}  p99 ${fmtMs(r.p99)}  ${r.cpuUsPerRequest.toFixed(1)} µs CPU/req  client core busy ${r.clientBusyPct.toFixed(0)}%  ${tail}`,
   );
 }
 
