@@ -7,7 +7,7 @@
 # (the reference server), node >= 20; for the file-serving scenarios also curl
 # (the 100 MB download), nginx (Debian's nginx-light, else nginx; run by the
 # benchmark as its own foreground process, never as the system service) and
-# npm's http-server and serve, installed from bench/package-lock.json into
+# npm's http-server, serve and sirv-cli, installed from bench/package-lock.json into
 # bench/node_modules (bench-only: never in the root package.json).
 # Exits non-zero, saying what is missing, when a tool cannot be had.
 set -euo pipefail
@@ -48,6 +48,8 @@ ensure() {
 
 ensure wrk wrk
 ensure taskset util-linux
+# prlimit (util-linux too) raises the open-files limit for the idle-10k scenario.
+ensure prlimit util-linux
 ensure python3 python3
 ensure curl curl
 # The tls-handshake scenario builds bench/wrk-no-resume.c, a small LD_PRELOAD shim for wrk.
@@ -71,10 +73,11 @@ if have nproc && [ "$(nproc)" -lt 2 ]; then
   missing+=("a second CPU core (nproc=$(nproc); server and wrk are pinned to cores 0 and 1)")
 fi
 
-# npm's http-server and serve, pinned by bench/package-lock.json.
+# npm's http-server, serve and sirv-cli, pinned by bench/package-lock.json.
 bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if have npm; then
   if [ ! -f "$bench_dir/node_modules/http-server/package.json" ] || [ ! -f "$bench_dir/node_modules/serve/package.json" ] \
+    || [ ! -f "$bench_dir/node_modules/sirv-cli/package.json" ] \
     || [ "$bench_dir/package-lock.json" -nt "$bench_dir/node_modules/.package-lock.json" ]; then
     echo "bench/setup.sh: npm ci in bench/" >&2
     (cd "$bench_dir" && npm ci --no-audit --no-fund >&2) || missing+=("bench/node_modules (npm ci in bench/ failed)")

@@ -30,3 +30,11 @@ export {
   type HTTPSServerOptions,
   type KeyPassword,
 } from "./server/https-server.js";
+export {
+  serveWorkers,
+  workerCount,
+  type WorkersOptions,
+  type WorkerServer,
+  type WorkerSignalSource,
+  type WorkerStopSignal,
+} from "./server/workers.js";

@@ -4,7 +4,8 @@
 
 ThreadingHTTPServer + a BaseHTTPRequestHandler subclass speaking HTTP/1.1,
 answering every GET with `Hello, world!` (13 bytes), Content-Type text/plain,
-Content-Length 13. log_message is silenced. `--nodelay` sets
+Content-Length 13 (and Connection: close when the request asked to close,
+as node:http does). log_message is silenced. `--nodelay` sets
 disable_nagle_algorithm = True (TCP_NODELAY on every connection).
 
 request_queue_size is raised from socketserver's 5 to 1024 (what our
@@ -27,6 +28,8 @@ class Hello(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(BODY)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(BODY)
 

@@ -44,6 +44,8 @@ export interface CliOptions {
   tls_password_file: string | null;
   /** Extension (not in CPython): set SimpleHTTPRequestHandler's `follow_symlinks`. */
   follow_symlinks: boolean;
+  /** Extension (not in CPython): `--workers`, processes sharing the port; `"auto"` is one per core. Default 1. */
+  workers: number | "auto";
 }
 
 /** The result of parsing: run, print help, or a usage error (message without the `http.server: error: ` prefix). */
@@ -63,10 +65,11 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   tls_key: null,
   tls_password_file: null,
   follow_symlinks: false,
+  workers: 1,
 });
 
 type FlagDest = "help" | "cgi" | "follow_symlinks";
-type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file";
+type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers";
 
 /** One optional argument: its option strings, in argparse's order (short first). */
 type OptionSpec = { flags: readonly string[] } & ({ dest: FlagDest; takesValue: false } | { dest: ValueDest; takesValue: true });
@@ -82,6 +85,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--tls-key"], dest: "tls_key", takesValue: true },
   { flags: ["--tls-password-file"], dest: "tls_password_file", takesValue: true },
   { flags: ["--follow-symlinks"], dest: "follow_symlinks", takesValue: false },
+  { flags: ["--workers"], dest: "workers", takesValue: true },
 ];
 
 const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((f) => [f, o] as const)));
@@ -90,6 +94,7 @@ const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((
 export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
                    [--tls-cert PATH] [--tls-key PATH]
                    [--tls-password-file PATH] [--follow-symlinks]
+                   [--workers N]
                    [port]
 `;
 
@@ -115,7 +120,12 @@ options:
                         path to the password file for the TLS key
   --follow-symlinks     serve files and directories that symbolic links lead
                         to outside the directory (default: answer 404)
+  --workers N           serve with N processes sharing the port; auto: one per
+                        CPU core (default: 1)
 `;
+
+/** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. */
+const MAX_WORKERS = 256;
 
 /** Highest TCP port. */
 const MAX_PORT = 65535;
@@ -197,6 +207,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const options: CliOptions = { ...DEFAULTS };
   const extras: string[] = [];
   let portText: string | null = null;
+  let workersText: string | null = null;
   const error = (message: string): ParseResult => ({ kind: "error", message });
 
   // argparse classifies every argument before consuming any: an ambiguous
@@ -268,7 +279,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
         }
         for (const [action, value] of actions) {
           if (action.dest === "help") return { kind: "help" };
-          if (action.takesValue) options[action.dest] = value!;
+          if (action.dest === "workers") workersText = value!;
+          else if (action.takesValue) options[action.dest] = value!;
           else options[action.dest] = true;
         }
         continue;
@@ -276,11 +288,11 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     }
   }
   if (extras.length > 0) return error(`unrecognized arguments: ${extras.join(" ")}`);
-  return check(options, portText);
+  return check(options, portText, workersText);
 }
 
 /** The checks after parsing: CPython's `_main()` first, then ours. */
-function check(options: CliOptions, portText: string | null): ParseResult {
+function check(options: CliOptions, portText: string | null, workersText: string | null = null): ParseResult {
   // CPython 3.14 `_main()`.
   if (options.tls_cert === null && options.tls_key !== null) {
     return { kind: "error", message: "--tls-key requires --tls-cert to be set" };
@@ -298,6 +310,16 @@ function check(options: CliOptions, portText: string | null): ParseResult {
       kind: "error",
       message: `argument -p/--protocol: invalid version: ${pyRepr(options.protocol)} (expected HTTP/<major>.<minor>, such as HTTP/1.1)`,
     };
+  }
+  if (workersText !== null) {
+    const n = workersText.trim() === "auto" ? "auto" : parsePyInt(workersText);
+    if (n === null || (n !== "auto" && (n < 1 || n > MAX_WORKERS))) {
+      return {
+        kind: "error",
+        message: `argument --workers: invalid value: ${pyRepr(workersText)} (expected auto or a number from 1 to ${MAX_WORKERS})`,
+      };
+    }
+    options.workers = n;
   }
   return { kind: "run", options };
 }

@@ -26,6 +26,10 @@
  *    exiting." and exit 0 at once. SIGTERM (CPython just dies): stop
  *    accepting, close idle keep-alive connections, let requests in flight
  *    finish for up to `DRAIN_TIMEOUT` seconds, exit 0.
+ * 7. Extension: `--workers N` (≠ 1) runs steps 1–3 in the primary and again in
+ *    each worker process; `serveWorkers()` (server/workers.ts) forks the
+ *    workers, which bind (step 4), prints the banner once all listen, and
+ *    forwards the signals of step 6 to every worker.
  *
  * Every failure is one line on stderr, never a stack trace: exit 2 for what
  * the user typed, exit 1 for what the machine refused (a port in use, a name
@@ -45,6 +49,7 @@ import { HTTPServer, ThreadingHTTPServer } from "../server/http-server.js";
 import { TLSLoadError, ThreadingHTTPSServer } from "../server/https-server.js";
 import { CGIHTTPRequestHandler } from "../cgi/cgi-handler.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
+import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
 
 /** Seconds SIGTERM waits for requests in flight before closing their connections. */
@@ -358,13 +363,31 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
   const directory = await checkDirectory(options.directory);
   const Handler = chooseHandler(options, directory);
   const Server = chooseServer(options, await readPasswordFile(options.tls_password_file));
-  const httpd = await listen(Server, Handler, await bindTargets(options.bind), options.port);
-
-  const [host, port] = httpd.server_address;
   const scheme = options.tls_cert !== null ? "HTTPS" : "HTTP";
-  let text = banner(scheme, host, port) + "\n";
-  for (const [url, iface] of lanUrls(host, port, scheme.toLowerCase())) text += `  ${url} (${iface})\n`;
-  io.stdout.write(text);
+  const printBanner = ([host, port]: ServerAddress): void => {
+    let text = banner(scheme, host, port) + "\n";
+    for (const [url, iface] of lanUrls(host, port, scheme.toLowerCase())) text += `  ${url} (${iface})\n`;
+    io.stdout.write(text);
+  };
+  if (options.workers !== 1) {
+    // Extension: `--workers`. This runs in the primary and again in every worker (see server/workers.ts).
+    const targets = await bindTargets(options.bind);
+    try {
+      return await serveWorkers(() => listen(Server, Handler, targets, options.port), {
+        workers: options.workers,
+        signals: io.signals ?? process,
+        drain_timeout: DRAIN_TIMEOUT,
+        onListening: printBanner,
+        onSignal: (signal) =>
+          io.stdout.write(signal === "SIGINT" ? "\nKeyboard interrupt received, exiting.\n" : "\nSIGTERM received, finishing requests in flight, exiting.\n"),
+        onLog: (line) => io.stderr.write(`${PROG}: ${line}\n`),
+      });
+    } catch (e) {
+      throw new CliError(describe(e)); // a worker could not start: its message
+    }
+  }
+  const httpd = await listen(Server, Handler, await bindTargets(options.bind), options.port);
+  printBanner(httpd.server_address);
 
   const served = httpd.serve_forever().then(
     () => null,
