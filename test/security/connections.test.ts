@@ -82,7 +82,7 @@ function onlySocket(s: Running<ThreadingHTTPServer>): Socket {
   return sockets[0]!;
 }
 
-describe("slow clients", () => {
+describe("slow clients", { timeout: 60_000 }, () => {
   test("slowloris: 40 connections dripping a head get 408 and are closed by header_timeout; a normal client is served meanwhile", async () => {
     const log = quiet();
     class Impatient extends App {
@@ -168,7 +168,7 @@ describe("slow clients", () => {
   });
 });
 
-describe("idle and many clients", () => {
+describe("idle and many clients", { timeout: 60_000 }, () => {
   test("300 idle keep-alive connections are held while a normal request succeeds; all are closed after keep_alive_timeout", async () => {
     const log = quiet();
     class Patient extends App {
@@ -255,7 +255,7 @@ describe("idle and many clients", () => {
   });
 });
 
-describe("rude clients", () => {
+describe("rude clients", { timeout: 60_000 }, () => {
   test("resets mid-head, mid-body and mid-response: no connection is left behind and the server keeps serving", async () => {
     const log = quiet();
     const s = await serve(App);
