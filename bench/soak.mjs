@@ -136,7 +136,7 @@ const stats = {
   idle: { target: IDLE, opened: 0, answered: 0, failed: 0, closedEarly: 0 },
   stall: { runs: 0, cutOff: 0, receivedMb: [] },
   resets: { head: 0, body: 0, response: 0 },
-  huge: { sent: 0, got431: 0, resetFirst: 0, other: 0 },
+  huge: { sent: 0, got431: 0, resetFirst: 0, other: 0, otherKinds: {} },
   seq: { requests: 0, errors: 0, ms: 0 },
   normal: { ok: 0, errors: 0, lat: [], errorKinds: {} },
 };
@@ -279,7 +279,11 @@ async function hugeHeaders() {
       await done;
       if (got.startsWith("HTTP/1.1 431 ")) stats.huge.got431++;
       else if (reset) stats.huge.resetFirst++;
-      else stats.huge.other++;
+      else {
+        stats.huge.other++;
+        const kind = got.slice(0, 12) || "closed, nothing received";
+        stats.huge.otherKinds[kind] = (stats.huge.otherKinds[kind] ?? 0) + 1;
+      }
     } catch {}
     await sleep(200);
   }
@@ -361,6 +365,28 @@ phase = "baseline";
 await sleep(1000);
 const baseline = samples.at(-1);
 
+// First the sequential keep-alive run alone, so its RSS curve is its own.
+phase = "sequential-alone";
+const alone = { checkpoints: [], ms: 0 };
+{
+  const marks = [0.1, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * SEQUENTIAL));
+  const watch = setInterval(() => {
+    while (marks.length > 0 && stats.seq.requests >= marks[0]) alone.checkpoints.push({ n: marks.shift(), sample: null, t: Date.now() });
+  }, 20);
+  const t0 = now();
+  running = true;
+  await Promise.all(Array.from({ length: 4 }, () => sequential(Math.ceil(SEQUENTIAL / 4))));
+  alone.ms = now() - t0;
+  clearInterval(watch);
+  while (marks.length > 0) alone.checkpoints.push({ n: marks.shift(), sample: null, t: Date.now() });
+  await sleep(1200); // the sample after the last checkpoint
+  for (const c of alone.checkpoints) c.sample = samples.find((x) => x.t >= c.t) ?? samples.at(-1);
+  alone.requests = stats.seq.requests;
+  alone.errors = stats.seq.errors;
+  stats.seq = { requests: 0, errors: 0, ms: 0 };
+  console.error(`soak: ${alone.requests} sequential requests alone in ${(alone.ms / 1000).toFixed(1)} s; RSS ${alone.checkpoints.map((c) => mib(c.sample.rss)).join(" → ")} MiB`);
+}
+
 // Normal clients measure throughout, from before the idle crowd arrives.
 running = true;
 phase = "ramp";
@@ -434,13 +460,21 @@ lines.push(`Measured ${started.toISOString().replace(/\.\d+Z$/, "Z")}; ${SECONDS
 lines.push(`Machine: ${cpus().length} cores (shared with other work), Linux ${release()}; Node.js ${process.version}; package dist/ from commit ${git}.`);
 lines.push(`Server: ThreadingHTTPServer, one process, no core pinning; header_timeout ${TIMEOUTS.header_timeout} s, send_timeout ${TIMEOUTS.send_timeout} s, body_timeout ${TIMEOUTS.body_timeout} s, keep_alive_timeout ${TIMEOUTS.keep_alive_timeout} s (so the idle crowd is held for the whole run), max_connections ${serverCfg.max_connections}. Clients in another process on the same machine.`);
 lines.push("");
+lines.push(
+  `First, alone: ${alone.requests.toLocaleString("en")} sequential keep-alive requests on 4 connections in ${(alone.ms / 1000).toFixed(1)} s (${alone.errors} errors). ` +
+    `Server RSS after ${alone.checkpoints.map((c) => `${c.n.toLocaleString("en")}: ${mib(c.sample.rss)} MiB`).join(", ")} ` +
+    `(heap ${alone.checkpoints.map((c) => mib(c.sample.heap)).join(" → ")} MiB).`,
+);
+lines.push("");
+lines.push("Then everything at once:");
+lines.push("");
 lines.push("| attack | load | outcome |");
 lines.push("| --- | --- | --- |");
 lines.push(`| slowloris | ${SLOW} connections, one header line a second each, reopened when closed | ${stats.slow.closed408} answered 408 and closed (${stats.slow.closedOther} closed otherwise); lifetime p50 ${ms(pct(lifetimes, 50))}, max ${ms(Math.max(...lifetimes))} (header_timeout ${TIMEOUTS.header_timeout} s) |`);
 lines.push(`| idle keep-alive | ${IDLE} connections, one request each, then idle | ${stats.idle.answered} answered and held; ${stats.idle.failed} failed; ${stats.idle.closedEarly} closed by the server during the run |`);
 lines.push(`| stalled reader | GET of ${mib(BIG)} MiB, client stops reading after the first bytes; ${stats.stall.runs} runs | ${stats.stall.cutOff} of ${stats.stall.runs} cut off by send_timeout; the client had received ${stats.stall.receivedMb.length ? `${Math.min(...stats.stall.receivedMb).toFixed(1)}–${Math.max(...stats.stall.receivedMb).toFixed(1)}` : "–"} MiB (kernel buffers) |`);
 lines.push(`| resets | RST mid-head ${stats.resets.head}, mid-body ${stats.resets.body}, mid-response ${stats.resets.response} | see the connection count after the run |`);
-lines.push(`| 1 MiB header blocks | ${stats.huge.sent} sent | ${stats.huge.got431} answered 431; ${stats.huge.resetFirst} reset before the answer was read; ${stats.huge.other} other |`);
+lines.push(`| 1 MiB header blocks | ${stats.huge.sent} sent | ${stats.huge.got431} answered 431; ${stats.huge.resetFirst} reset before the answer was read; ${stats.huge.other} other${stats.huge.other ? ` (${JSON.stringify(stats.huge.otherKinds)})` : ""} |`);
 lines.push(`| sequential keep-alive | ${stats.seq.requests.toLocaleString("en")} requests on 4 connections (${seqAtEnd.toLocaleString("en")} within the ${SECONDS} s) | ${stats.seq.errors} errors; ${Math.round(stats.seq.requests / (stats.seq.ms / 1000)).toLocaleString("en")} requests/s |`);
 lines.push(`| normal clients | 2 loops, a fresh connection per GET, 20 ms apart | ${stats.normal.ok} ok, ${stats.normal.errors} errors (${(errRate * 100).toFixed(2)} %${stats.normal.errors ? `: ${JSON.stringify(stats.normal.errorKinds)}` : ""}); latency p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, max ${ms(Math.max(...lat))} |`);
 lines.push("");
@@ -451,7 +485,7 @@ if (seqMark.first)
   lines.push(`- Sequential keep-alive: RSS ${mib(seqMark.first.rss)} MiB after ${Math.min(10_000, SEQUENTIAL / 10).toLocaleString("en")} requests, ${mib(seqLast.rss)} MiB after ${stats.seq.requests.toLocaleString("en")} (the other attacks running meanwhile).`);
 lines.push(
   back
-    ? `- After every client closed: 0 connections after ${(back.after / 1000).toFixed(1)} s, ${back.fds} descriptors open (${baseline.fds} before the run), RSS ${mib(back.rss)} MiB.`
+    ? `- After every client closed: 0 connections after ${(back.after / 1000).toFixed(1)} s, ${back.fds} descriptors open (${baseline.fds} before the run), RSS ${mib(back.rss)} MiB, heap ${mib(back.heap)} MiB.`
     : `- After every client closed: the server still reported ${final.conns} connections after 15 s (a leak) — ${final.fds} descriptors.`,
 );
 lines.push(`- Log lines written by the server: ${final.logLines.toLocaleString("en")} (counted, not printed).`);
