@@ -14,6 +14,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { readFileSync } from "node:fs";
+import { ThreadingHTTPSServer } from "../../src/server/https-server.js";
+import type { RequestHandlerClass } from "../../src/server/base-server.js";
+import { getTestCerts } from "../helpers/certs.js";
 import { BaseHTTPRequestHandler } from "../../src/handler/base-handler.js";
 import { SocketReader } from "../../src/handler/rfile.js";
 import { RECEIVE_HIGH_WATER } from "../../src/protocol/limits.js";
@@ -243,6 +248,49 @@ describe("idle and many clients", { timeout: 60_000 }, () => {
       assert.ok(answers.some((a) => a.includes("503 Service Unavailable")), "some are told 503");
       assert.ok(answers.every((a) => a === "" || a.startsWith("HTTP/1.1 503 ")), "none is served");
       assert.equal(s.server._connectionCount, 2);
+    } finally {
+      for (const c of held) c.destroy();
+      await s.close();
+      log.stop();
+    }
+  });
+
+  test("max_connections over TLS: counted from the TCP accept; past the limit the connection is closed before any handshake", async (t) => {
+    const got = await getTestCerts();
+    if (got.skip !== false) return t.skip(got.skip);
+    const certs = got.certs;
+    const log = quiet();
+    class Capped extends ThreadingHTTPSServer {
+      override max_connections = 2;
+      constructor(address: [string, number], Handler: RequestHandlerClass) {
+        super(address, Handler, true, { certfile: certs.rsaCert, keyfile: certs.rsaKey });
+      }
+    }
+    const s = await serve(App, { ServerClass: Capped });
+    const held: Socket[] = [];
+    try {
+      // Two raw TCP connections that never start a handshake hold both slots.
+      for (let i = 0; i < 2; i++) held.push(await open(s.port));
+      await eventually(() => s.server._connectionCount === 2, "2 connections admitted before any handshake");
+      const outcome = await new Promise<string>((resolve) => {
+        const c = tlsConnect({ host: "127.0.0.1", port: s.port, servername: "localhost", ca: readFileSync(certs.ca) }, () => resolve("handshake"));
+        c.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
+        c.on("close", () => resolve("closed"));
+      });
+      assert.notEqual(outcome, "handshake");
+      await log.waitFor(/connection refused: max_connections reached/);
+      held.pop()!.destroy();
+      await eventually(() => s.server._connectionCount === 1, "a slot is freed");
+      const ok = await new Promise<string>((resolve, reject) => {
+        const c = tlsConnect({ host: "127.0.0.1", port: s.port, servername: "localhost", ca: readFileSync(certs.ca) }, () => {
+          c.write("GET /tls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        });
+        let text = "";
+        c.on("data", (d: Buffer) => (text += d.toString("latin1")));
+        c.on("error", reject);
+        c.on("close", () => resolve(text));
+      });
+      assert.match(ok, /^HTTP\/1\.1 200 OK\r\n[^]*hello \/tls$/);
     } finally {
       for (const c of held) c.destroy();
       await s.close();
