@@ -71,6 +71,8 @@ const timer = setInterval(sample, cfg.sampleMs ?? 500);
 process.stdin.resume();
 process.stdin.on("end", async () => {
   clearInterval(timer);
+  // With --expose-gc (soak.mjs passes it): what is still reachable, not what awaits collection.
+  globalThis.gc?.();
   sample();
   await server.shutdown();
   await served;
