@@ -494,6 +494,19 @@ lines.push(
     : `- After every client closed: the server still reported ${final.conns} connections after 15 s (a leak) — ${final.fds} descriptors.`,
 );
 lines.push(`- Log lines written by the server: ${final.logLines.toLocaleString("en")} (counted, not printed).`);
+lines.push("");
+{
+  const late = (Math.max(...lifetimes) - TIMEOUTS.header_timeout * 1000) / 1000;
+  const aloneRss = alone.checkpoints.map((c) => c.sample.rss);
+  const heapBack = (final.heap - baseline.heap) / 1024 ** 2;
+  lines.push(
+    `Reading it: ${stats.normal.errors === 0 ? "no normal request failed while the attacks ran" : `${stats.normal.errors} normal requests failed`}. ` +
+      "The normal clients' p99 and max latency are the event loop's lag at the moments when hundreds of slowloris connections, opened together, " +
+      `time out and reconnect together (which is also why the slowest lived ${late.toFixed(1)} s past header_timeout), on 2 cores shared with other work. ` +
+      `RSS rises with ${IDLE.toLocaleString("en")} open connections and Node keeps the pages after they close; after a full collection the heap is ` +
+      `${heapBack.toFixed(1)} MiB above where it started. The keep-alive run alone moved RSS by ${mib(Math.max(...aloneRss) - Math.min(...aloneRss))} MiB over ${alone.requests.toLocaleString("en")} requests.`,
+  );
+}
 lines.push("<!-- /scenario:soak -->");
 const section = lines.join("\n");
 console.log(section);
