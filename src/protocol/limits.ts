@@ -67,3 +67,10 @@ export const SEND_TIMEOUT = 60;
 
 /** How long a closing connection keeps reading (and discarding) so the client sees the response, not a reset. nginx `lingering_timeout`: 5 s; ours shorter. */
 export const LINGER_TIMEOUT = 2;
+
+/**
+ * Connections past `max_connections` answered 503 at the same time; more are
+ * closed unanswered. Bounds the descriptors a connection flood can hold
+ * beyond the limit (ours).
+ */
+export const MAX_REFUSING = 64;

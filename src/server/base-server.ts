@@ -19,12 +19,13 @@
  * waiting for that request, which `server_close()` still waits for.
  */
 
+import { readFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import type { ClientAddress } from "../handler/base-handler.js";
-import { writeLog } from "../handler/log-format.js";
+import { escapeControl, logDateTimeString, writeLog } from "../handler/log-format.js";
 import { pyRepr } from "../handler/py-format.js";
 import { SocketReader } from "../handler/rfile.js";
-import { LINGER_TIMEOUT } from "../protocol/limits.js";
+import { LINGER_TIMEOUT, MAX_REFUSING } from "../protocol/limits.js";
 import type { AddressFamily, ServerAddress } from "./address.js";
 
 /** The handler interface the server drives. */
@@ -46,6 +47,36 @@ interface Deferred {
   resolve: () => void;
 }
 
+/**
+ * What a connection past `max_connections` gets before it is closed. Fixed
+ * bytes: it is sent before any request is read, so it cannot depend on one.
+ */
+const OVERLOADED_BODY = "Too many connections.\n";
+const OVERLOADED = Buffer.from(
+  "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n" +
+    `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${OVERLOADED_BODY.length}\r\n\r\n${OVERLOADED_BODY}`,
+  "latin1",
+);
+
+/**
+ * The default of `max_connections`: half the soft `RLIMIT_NOFILE` (each
+ * connection may hold a socket and a file), less a reserve for the process's
+ * own descriptors, read from `/proc/self/limits`; 1024 where that is not
+ * available. Read once.
+ */
+let autoMax: number | null = null;
+export function defaultMaxConnections(): number {
+  if (autoMax !== null) return autoMax;
+  autoMax = 1024;
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "latin1"));
+    if (m !== null && m[1] !== "unlimited") autoMax = Math.max(16, Math.floor((Number(m[1]) - 64) / 2));
+  } catch {
+    // Not Linux: keep the fixed default.
+  }
+  return autoMax;
+}
+
 function deferred(): Deferred {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
@@ -60,6 +91,14 @@ export class BaseServer {
   RequestHandlerClass: RequestHandlerClass;
   /** Seconds `handle_request()` waits for a connection; `null` waits forever. */
   declare timeout: number | null;
+  /**
+   * Extension (not in CPython): most connections open at once (being served,
+   * queued, or in a TLS handshake); one more is answered 503 with
+   * `Connection: close` (plain HTTP) or closed (TLS) at once. `null` (the
+   * default) takes half the soft limit of open files (`ulimit -n`), so
+   * connections alone can never exhaust the process's descriptors.
+   */
+  declare max_connections: number | null;
 
   /** Accepted connections not yet taken by the loop (the backlog's part). */
   readonly #queue: Socket[] = [];
@@ -73,6 +112,10 @@ export class BaseServer {
   /** Connections being served, by socket, with the Promise of their service. */
   readonly #active = new Map<Socket, Promise<void>>();
   #closing = false;
+  /** Sockets admitted and not yet closed (queued, served, or handshaking). */
+  #connections = 0;
+  /** Over-limit sockets still being sent their 503. */
+  #refusing = 0;
 
   constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) {
     this.server_address = [server_address[0], server_address[1]];
@@ -84,10 +127,56 @@ export class BaseServer {
     return this.#closing;
   }
 
-  /** Called by the transport for each accepted connection. */
-  _enqueue(request: Socket): void {
+  /** Connections open now: queued, being served, or (TLS) in their handshake. */
+  get _connectionCount(): number {
+    return this.#connections;
+  }
+
+  /**
+   * Counts a new connection against `max_connections` until it closes;
+   * `false` (and not counted) when the limit is reached.
+   */
+  _admit(socket: Socket): boolean {
+    const limit = this.max_connections ?? defaultMaxConnections();
+    if (this.#connections >= limit) return false;
+    this.#connections++;
+    socket.once("close", () => this.#connections--);
+    return true;
+  }
+
+  /**
+   * Answers a connection past the limit with a fixed 503 and closes it,
+   * lingering briefly so the client reads the answer. At most
+   * `MAX_REFUSING` are answered at once; past that they are closed unanswered,
+   * so a flood cannot hold more descriptors than the limit plus that.
+   */
+  _refuse(socket: Socket): void {
+    socket.on("error", () => {});
+    const who = socket.remoteAddress ?? "?";
+    writeLog(`${escapeControl(who)} - - [${logDateTimeString()}] connection refused: ${this.max_connections ?? defaultMaxConnections()} connections open (max_connections)\n`);
+    if (this.#refusing >= MAX_REFUSING) {
+      socket.destroy();
+      return;
+    }
+    this.#refusing++;
+    const timer = setTimeout(() => socket.destroy(), LINGER_TIMEOUT * 1000).unref();
+    socket.once("close", () => {
+      this.#refusing--;
+      clearTimeout(timer);
+    });
+    socket.on("data", () => {}); // read and discard whatever the client sent
+    socket.end(OVERLOADED);
+    socket.resume();
+  }
+
+  /** Called by the transport for each accepted connection (`admitted`: `_admit()` already counted it). */
+  _enqueue(request: Socket, admitted = false): void {
     if (this.#closing) {
       request.destroy();
+      return;
+    }
+    if (!admitted && !this._admit(request)) {
+      this._refuse(request);
       return;
     }
     request.on("error", () => {}); // a reset while queued must not crash the process
@@ -415,6 +504,7 @@ export class TCPServer extends BaseServer {
 
 const tcp = TCPServer.prototype;
 BaseServer.prototype.timeout = null;
+BaseServer.prototype.max_connections = null;
 tcp.address_family = null;
 tcp.socket_type = "SOCK_STREAM";
 tcp.request_queue_size = 5;

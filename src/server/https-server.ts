@@ -158,8 +158,18 @@ export class HTTPSServer extends HTTPServer {
         rejectUnauthorized: verify,
         handshakeTimeout: (options.handshake_timeout ?? HANDSHAKE_TIMEOUT) * 1000,
       },
-      (request: TLSSocket) => this._enqueue(request),
+      (request: TLSSocket) => this._enqueue(request, true),
     );
+    // max_connections counts a TLS connection from its TCP accept, so a flood
+    // of handshakes is bounded too; past the limit it is closed (a 503 cannot
+    // be sent before the handshake).
+    tlsServer.prependListener("connection", (raw: Socket) => {
+      if (!this._admit(raw)) {
+        raw.on("error", () => {});
+        writeLog(`${raw.remoteAddress ?? "?"} - - [${logDateTimeString()}] connection refused: max_connections reached\n`);
+        raw.destroy();
+      }
+    });
     // A socket reset during the handshake has forgotten its peer by the time
     // the error is reported: remember each peer when it connects.
     const peers = new WeakMap<object, string>();

@@ -109,6 +109,14 @@ function closeFile(fd: number): void {
 }
 
 /**
+ * The file could not be read to the length already announced (it shrank, or
+ * the disk failed): the response can only be cut short.
+ */
+class FileReadError extends Error {
+  override name = "FileReadError";
+}
+
+/**
  * An open file, sent as a sequence of pieces: byte ranges of the file and,
  * for multipart responses, the bytes between them. The next chunk is read
  * while the current one is being sent.
@@ -152,9 +160,11 @@ class FileSource implements Source {
       }
       const position = piece.start;
       piece.start += want;
-      const chunk = await readAt(this.#fd, want, position);
+      const chunk = await readAt(this.#fd, want, position).catch((e: unknown) => {
+        throw new FileReadError(`read failed: ${(e as { code?: string }).code ?? String(e)}`);
+      });
       // The file shrank under us: what was promised cannot be sent.
-      if (chunk.length < want) throw new Error("file changed while being sent");
+      if (chunk.length < want) throw new FileReadError("file changed while being sent");
       return chunk;
     }
   }
@@ -167,6 +177,12 @@ class FileSource implements Source {
     await this.#ahead?.catch(() => {});
     closeFile(fd);
   }
+}
+
+/** The process (or system) is out of file descriptors: a server condition, not a missing file. */
+function outOfDescriptors(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE";
 }
 
 /** Whether `child` is `parent` or lies below it (both absolute, normalised, as bytes). */
@@ -218,6 +234,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
+  /** The last open failed for want of a descriptor (EMFILE/ENFILE). */
+  #exhausted = false;
 
   constructor(request: Socket, client_address: ClientAddress, server: HandlerServer, options: SimpleHandlerOptions = {}) {
     super(request, client_address, server);
@@ -230,6 +248,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     if (f !== null) {
       try {
         await this.copyfile(f, this.wfile);
+      } catch (e) {
+        if (!(e instanceof FileReadError)) throw e;
+        // Content-Length cannot be honoured: closing is the only honest end,
+        // and the client sees the body cut short.
+        this.log_error("%s; connection closed", e.message);
+        this.close_connection = true;
       } finally {
         await f.close();
       }
@@ -252,6 +276,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     // A NUL has no file name on disk: such a path names nothing.
     const nameable = !path.includes("\0");
     let opened = nameable ? await this.#open(path) : null;
+    if (this.#exhausted) return this.#unavailable();
     if (opened === null && nameable) opened = await this.#unreadableDirectory(path);
     if (opened !== null && opened.stats.isDirectory()) {
       closeFile(opened.fd);
@@ -270,6 +295,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       let index: Opened | null = null;
       for (const name of this.index_pages) {
         const candidate = await this.#open(join(path, name));
+        if (this.#exhausted) return this.#unavailable();
         if (candidate !== null && candidate.stats.isFile()) {
           index = candidate;
           path = join(path, name);
@@ -298,6 +324,17 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       closeFile(opened.fd);
       throw e;
     }
+  }
+
+  /**
+   * Out of file descriptors: 503, so the client may retry, rather than
+   * CPython's 404 for every `OSError` (a 404 would be cached as the truth).
+   * The server goes on; descriptors come back as other responses finish.
+   */
+  #unavailable(): null {
+    this.#exhausted = false;
+    this.send_error(503, "Too many open files");
+    return null;
   }
 
   /**
@@ -337,7 +374,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     let fd: number;
     try {
       fd = openFile(fsPath);
-    } catch {
+    } catch (e) {
+      // Permission denied, missing, a loop …: 404, as CPython. No descriptor left: 503.
+      this.#exhausted = outOfDescriptors(e);
       return null;
     }
     try {
@@ -439,7 +478,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     try {
       if (fsPath === null) throw new Error("unencodable path");
       dirents = await readdir(fsPath, { withFileTypes: true, encoding: "buffer" });
-    } catch {
+    } catch (e) {
+      if (outOfDescriptors(e)) return this.#unavailable();
       this.send_error(404, "No permission to list directory");
       return null;
     }

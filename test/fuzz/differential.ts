@@ -17,7 +17,7 @@
  *      accept, on where the first request ends (and then on the request
  *      pipelined after it) — unless an entry of
  *      {@link ALLOWED} (each an intentional, documented disagreement, listed
- *      again in SECURITY.protocol.md) explains the difference.
+ *      again in SECURITY.md (Protocol strictness)) explains the difference.
  * Inputs are assembled from protocol-shaped pieces (methods, targets,
  * versions, header names and values that matter for framing, chunk lines,
  * a pipelined second request) and then mutated at random, so both parsers'
@@ -227,7 +227,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Each intentional disagreement with llhttp strict: an id (quoted in
- * SECURITY.protocol.md), why, and when it applies. Everything else is a bug
+ * SECURITY.md (Protocol strictness)), why, and when it applies. Everything else is a bug
  * in one parser or the other and fails the fuzz run.
  */
 export const ALLOWED: readonly { id: string; why: string; applies: (s: Shape, input: Buffer) => boolean }[] = [

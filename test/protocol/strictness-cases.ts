@@ -4,7 +4,7 @@
  * every response in order, and whether the server closes the connection by
  * itself. Read by `strictness.test.ts` (which checks our server over a raw
  * socket) and `strictness-table.ts` (which also asks CPython 3.11 and llhttp
- * strict, and prints the table of SECURITY.protocol.md).
+ * strict, and prints the table of SECURITY.md (Protocol strictness)).
  *
  * Smuggling rows hide a second request (`GET /smuggled`) in a body or in
  * trailers: exactly one response may come back, never one for `/smuggled`.
@@ -42,7 +42,7 @@ export function statusLines(raw: Buffer): string[] {
 }
 
 export interface Case {
-  /** Short name; also the first column of SECURITY.protocol.md. */
+  /** Short name; also the first column of SECURITY.md (Protocol strictness). */
   readonly name: string;
   /** Group heading. */
   readonly group: string;

@@ -1,5 +1,5 @@
 /**
- * Prints the table of SECURITY.protocol.md: each row of strictness-cases.ts
+ * Prints the table of SECURITY.md (Protocol strictness): each row of strictness-cases.ts
  * sent to our server, to CPython 3.11's http.server (the echo handler of
  * test/conformance, which reads a Content-Length body and nothing else, as a
  * typical CPython handler does) and to llhttp strict (how many requests it
