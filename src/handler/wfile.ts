@@ -85,6 +85,11 @@ export class SocketWriter implements WFile {
     return this.#drain ?? RESOLVED;
   }
 
+  /** The socket is full (or being waited on): a writer should wait for drain. */
+  get _congested(): boolean {
+    return this.#drain !== null || this.#socket.writableNeedDrain;
+  }
+
   flush(): Promise<void> {
     return this.#send();
   }
