@@ -60,6 +60,10 @@ const REQUEST_LOG_FORMAT = '"%s" %s %s';
 // Header text must be ISO-8859-1 and must not carry CR or LF (API.md Rule 4).
 const UNSAFE_HEADER_TEXT = /[\r\n]|[^\x00-\xff]/;
 
+/** The last head flushed, as text and as bytes (see `flush_headers()`). */
+let lastHeadText = "";
+let lastHead: Buffer = EMPTY;
+
 const codeOf = (code: StatusCode): number => (typeof code === "number" ? code : code.value);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -67,7 +71,17 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function checkHeaderText(what: string, text: string): void {
-  if (!UNSAFE_HEADER_TEXT.test(text)) return;
+  // A byte loop: several calls per response, on short strings, where a
+  // RegExp call costs more than the scan.
+  let safe = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d || c > 0xff) {
+      safe = false;
+      break;
+    }
+  }
+  if (safe || !UNSAFE_HEADER_TEXT.test(text)) return;
   if (/[\r\n]/.test(text)) throw new TypeError(`${what} must not contain CR or LF: ${pyRepr(text)}`);
   throw new RangeError(`${what} is not ISO-8859-1 (latin-1): ${pyRepr(text)}`);
 }
@@ -633,9 +647,18 @@ export class BaseHTTPRequestHandler {
 
   /** Writes the buffered status line and headers with one `wfile.write()`. */
   flush_headers(): void {
-    if (this.#head === "") return;
-    const head = Buffer.from(this.#head, "latin1");
+    const text = this.#head;
+    if (text === "") return;
     this.#head = "";
+    // Most responses repeat the previous head (same status, headers and Date
+    // second): reuse its bytes. Buffers handed to wfile are never written to.
+    let head: Buffer;
+    if (text === lastHeadText) head = lastHead;
+    else {
+      head = Buffer.from(text, "latin1");
+      lastHeadText = text;
+      lastHead = head;
+    }
     void this.wfile.write(head);
   }
 
