@@ -352,7 +352,22 @@ export class BaseHTTPRequestHandler {
       this.send_error(501, pyFormat("Unsupported method (%r)", [this.command]));
       return undefined;
     }
-    const done: unknown = method.call(this);
+    // A synchronous do_* is flushed by #answered: its writes need no tick of their own.
+    const w = this.wfile instanceof SocketWriter ? this.wfile : null;
+    let done: unknown;
+    if (w === null) done = method.call(this);
+    else {
+      w._held = true;
+      try {
+        done = method.call(this);
+      } catch (e) {
+        w._schedule();
+        throw e;
+      }
+      // Returned synchronously: #answered flushes now, or schedules the send.
+      if (done instanceof Promise || this.wfile !== w) w._schedule();
+      else w._held = false;
+    }
     if (done instanceof Promise) return done.then(() => this.#answered(reader));
     return this.#answered(reader);
   }
@@ -366,6 +381,8 @@ export class BaseHTTPRequestHandler {
     if (reader === null || reader._buffered === 0 || !(w instanceof SocketWriter) || w._congested) {
       const flushed = w.flush();
       if (flushed !== RESOLVED) return flushed.then(() => this.#endRequest(reader));
+    } else {
+      w._schedule();
     }
     return this.#endRequest(reader);
   }

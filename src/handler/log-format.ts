@@ -71,8 +71,17 @@ export function dateTimeString(timestamp?: number | null): string {
     }
     return httpString;
   }
-  return new Date(Math.floor(timestamp) * 1000).toUTCString();
+  // A file's Last-Modified: the same few timestamps again and again.
+  const second = Math.floor(timestamp);
+  if (second !== stampSecond) {
+    stampString = new Date(second * 1000).toUTCString();
+    stampSecond = second;
+  }
+  return stampString;
 }
+
+let stampSecond = NaN;
+let stampString = "";
 
 const SINK_LIMIT = 64 * 1024;
 let pending = "";
