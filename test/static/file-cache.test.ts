@@ -19,7 +19,7 @@ const OLD = new Date("2020-01-02T03:04:05Z");
  * A served directory; `racyMs` is how old a file must be to be cached (the
  * default 2 s, lowered to 0 so that tests need not wait for a ctime to age).
  */
-async function fixture(t: { after(fn: () => unknown): void }, racyMs = 0): Promise<{ dir: string; get(path: string, extra?: string): Promise<ReturnType<typeof splitResponse>> }> {
+async function fixture(t: { after(fn: () => unknown): void }, racyMs = 0): Promise<{ dir: string; port: number; get(path: string, extra?: string): Promise<ReturnType<typeof splitResponse>> }> {
   _clearFileCache();
   _fileCacheConfig.racyMs = racyMs;
   t.after(() => {
@@ -39,6 +39,7 @@ async function fixture(t: { after(fn: () => unknown): void }, racyMs = 0): Promi
   t.after(() => s.close());
   return {
     dir,
+    port: s.port,
     async get(path: string, extra = "") {
       return splitResponse(await exchange(s.port, `GET ${path} HTTP/1.0\r\n${extra}\r\n`));
     },
@@ -144,4 +145,33 @@ test("a range of a cached file is still a 206 with the right bytes", async (t) =
   const m = await f.get("/r.txt", "Range: bytes=0-0,8-9\r\n");
   assert.match(m.status, / 206 /);
   assert.match(m.body, /\r\n\r\n0\r\n[\s\S]*\r\n\r\n89\r\n/);
+});
+
+test("a large file arrives intact, fast or slow reader (chunk buffers are reused only once the socket is done with them)", async (t) => {
+  const f = await fixture(t);
+  const { createHash, randomBytes } = await import("node:crypto");
+  const data = randomBytes(6 * 1024 * 1024 + 12345);
+  await writeFile(join(f.dir, "big.bin"), data);
+  const want = createHash("sha256").update(data).digest("hex");
+  const { open } = await import("../helpers/net.js");
+  for (const slow of [false, true]) {
+    const socket = await open(f.port);
+    const got = await new Promise<Buffer>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      socket.on("data", (d: Buffer) => {
+        parts.push(d);
+        if (slow) {
+          // A reader slower than the server: every chunk meets a full socket.
+          socket.pause();
+          setImmediate(() => socket.resume());
+        }
+      });
+      socket.on("close", () => resolve(Buffer.concat(parts)));
+      socket.on("error", reject);
+      socket.write("GET /big.bin HTTP/1.0\r\n\r\n");
+    });
+    const body = got.subarray(got.indexOf("\r\n\r\n") + 4);
+    assert.equal(body.length, data.length, `slow=${slow}`);
+    assert.equal(createHash("sha256").update(body).digest("hex"), want, `slow=${slow}`);
+  }
 });
