@@ -63,3 +63,8 @@ function run() {
 await Promise.all(Array.from({ length: connections }, run));
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(`${received} responses in ${seconds.toFixed(2)} s\n`);
+// A connection closed early (an idle timeout under valgrind, say) would skew a count.
+if (received < total) {
+  process.stderr.write(`only ${received} of ${total} responses arrived\n`);
+  process.exitCode = 1;
+}

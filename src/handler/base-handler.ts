@@ -668,15 +668,18 @@ export class BaseHTTPRequestHandler {
     if (text === "") return;
     this.#head = "";
     // Most responses repeat the previous head (same status, headers and Date
-    // second): reuse its bytes. Buffers handed to wfile are never written to.
+    // second): reuse its bytes. Only with our own writer, which never writes
+    // into a buffer it is given; a replacement wfile gets a fresh one.
+    const w = this.wfile;
     let head: Buffer;
-    if (text === lastHeadText) head = lastHead;
+    if (!(w instanceof SocketWriter)) head = Buffer.from(text, "latin1");
+    else if (text === lastHeadText) head = lastHead;
     else {
       head = Buffer.from(text, "latin1");
       lastHeadText = text;
       lastHead = head;
     }
-    void this.wfile.write(head);
+    void w.write(head);
   }
 
   // ---- logging --------------------------------------------------------------
