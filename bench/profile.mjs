@@ -4,6 +4,7 @@
 // Usage: node bench/profile.mjs [--scenario hello|file-1k|listing-1000|file-100m|tls-hello]
 //                               [--quiet] [--server ours|node-http|node-https]
 //                               [--duration SECONDS] [--top N]
+//                               [--connections N] [--script FILE.lua]
 //        node bench/profile.mjs --summarise FILE.cpuprofile [--top N]
 //
 // Starts the scenario's server under `node --cpu-prof`, pinned to core 0:
@@ -53,6 +54,10 @@ const LOADS = {
 const load = LOADS[scenarioName];
 if (!load) throw new Error(`--scenario must be one of ${Object.keys(LOADS).join(", ")}`);
 const serverOpt = opt("--server", "ours");
+// --connections N overrides the scenario's; --script FILE.lua is handed to wrk
+// (e.g. bench/perf-pipeline.lua: 16 requests pipelined per round trip).
+const connections = Number(opt("--connections", load.connections));
+const script = opt("--script", null);
 const serverName = load.files ? "ours-static" : load.tls ? { ours: "ours-tls", "node-https": "node-https" }[serverOpt] : serverOpt;
 if (load.tls ? !serverName : !load.files && !["ours", "node-http"].includes(serverName)) {
   throw new Error(load.tls ? "--server must be ours or node-https" : "--server must be ours or node-http");
@@ -198,7 +203,7 @@ function wrk(port, seconds) {
   }
   const result = execFileSync(
     "taskset",
-    ["-c", "1", "wrk", "-t1", `-c${load.connections}`, `-d${seconds}s`, url],
+    ["-c", "1", "wrk", "-t1", `-c${connections}`, `-d${seconds}s`, ...(script ? ["-s", script] : []), url],
     { encoding: "utf8", timeout: (seconds + 20) * 1000 },
   );
   return {

@@ -60,6 +60,10 @@ const REQUEST_LOG_FORMAT = '"%s" %s %s';
 // Header text must be ISO-8859-1 and must not carry CR or LF (API.md Rule 4).
 const UNSAFE_HEADER_TEXT = /[\r\n]|[^\x00-\xff]/;
 
+/** The last head flushed, as text and as bytes (see `flush_headers()`). */
+let lastHeadText = "";
+let lastHead: Buffer = EMPTY;
+
 const codeOf = (code: StatusCode): number => (typeof code === "number" ? code : code.value);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -67,7 +71,17 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function checkHeaderText(what: string, text: string): void {
-  if (!UNSAFE_HEADER_TEXT.test(text)) return;
+  // A byte loop: several calls per response, on short strings, where a
+  // RegExp call costs more than the scan.
+  let safe = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d || c > 0xff) {
+      safe = false;
+      break;
+    }
+  }
+  if (safe || !UNSAFE_HEADER_TEXT.test(text)) return;
   if (/[\r\n]/.test(text)) throw new TypeError(`${what} must not contain CR or LF: ${pyRepr(text)}`);
   throw new RangeError(`${what} is not ISO-8859-1 (latin-1): ${pyRepr(text)}`);
 }
@@ -233,11 +247,28 @@ export class BaseHTTPRequestHandler {
     this.wfile = writer;
   }
 
-  /** Handles requests until `close_connection` is set. */
+  /**
+   * Handles requests until `close_connection` is set.
+   *
+   * Fast path (same behaviour): while `handle_one_request()` is not
+   * overridden, each request runs synchronously as far as its parts allow —
+   * request line and head parsed straight from the receive buffer, a
+   * synchronous `do_GET()` called and answered — and this loop awaits only
+   * what is really pending (the next request's bytes, an async `do_*`, a
+   * full socket). Pipelined requests already received are all answered in the
+   * same turn, so their responses leave in one write.
+   */
   async handle(): Promise<void> {
     this.close_connection = true;
-    await this.handle_one_request();
-    while (!this.close_connection) await this.handle_one_request();
+    if (this.handle_one_request !== BASE_HANDLE_ONE_REQUEST) {
+      await this.handle_one_request();
+      while (!this.close_connection) await this.handle_one_request();
+      return;
+    }
+    do {
+      const pending = this.#handleOne();
+      if (pending !== undefined) await pending;
+    } while (!this.close_connection);
   }
 
   /** Flushes what is left of the response. */
@@ -253,6 +284,16 @@ export class BaseHTTPRequestHandler {
 
   /** Parses one request and dispatches it to `do_<COMMAND>()`. */
   async handle_one_request(): Promise<void> {
+    const pending = this.#handleOne();
+    if (pending !== undefined) await pending;
+  }
+
+  /**
+   * `handle_one_request()`'s work: `undefined` when the request was answered
+   * synchronously, else a Promise of the rest. Never throws synchronously
+   * for what `#requestFailed` handles.
+   */
+  #handleOne(): Promise<void> | undefined {
     const reader = this.rfile instanceof SocketReader ? this.rfile : null;
     this.#head = "";
     this.#lineParsed = false;
@@ -263,36 +304,87 @@ export class BaseHTTPRequestHandler {
     this.#writtenAtStart = this.#bytesWritten();
     reader?._beginRequest(this.#firstRequest);
     this.#firstRequest = false;
+    let pending: Promise<void> | undefined;
     try {
-      this.raw_requestline = await this.rfile.readline(MAX_REQUEST_LINE + 1);
-      if (reader !== null) reader._awaitingRequest = false;
-      if (this.raw_requestline.length > MAX_REQUEST_LINE) {
-        this.requestline = "";
-        this.request_version = "";
-        this.command = "";
-        this.send_error(414);
-        return;
-      }
-      if (this.raw_requestline.length === 0) {
-        this.close_connection = true;
-        return;
-      }
-      if (!(await this.parse_request())) return;
-      const method = (this as unknown as Record<string, unknown>)["do_" + this.command];
-      if (typeof method !== "function") {
-        this.send_error(501, pyFormat("Unsupported method (%r)", [this.command]));
-        return;
-      }
-      // Awaiting only what is pending saves event-loop turns on the hot path.
-      const done: unknown = method.call(this);
-      if (done instanceof Promise) await done;
-      const flushed = this.wfile.flush();
-      if (flushed !== RESOLVED) await flushed;
-      const ended = this.#endRequest(reader);
-      if (ended !== undefined) await ended;
+      const line = reader !== null ? reader._readlineNow(MAX_REQUEST_LINE + 1) : null;
+      if (line === null) return this.#handleOneSlowly(reader);
+      pending = this.#serve(line, reader);
+    } catch (e) {
+      return this.#requestFailed(e, reader);
+    }
+    return pending === undefined ? undefined : pending.catch((e: unknown) => this.#requestFailed(e, reader));
+  }
+
+  /** The request line is not here yet: wait for it, then as `#handleOne`. */
+  async #handleOneSlowly(reader: SocketReader | null): Promise<void> {
+    try {
+      const line = await this.rfile.readline(MAX_REQUEST_LINE + 1);
+      const pending = this.#serve(line, reader);
+      if (pending !== undefined) await pending;
     } catch (e) {
       await this.#requestFailed(e, reader);
     }
+  }
+
+  /** Steps after the request line; each continues synchronously when it can. */
+  #serve(raw: Buffer, reader: SocketReader | null): Promise<void> | undefined {
+    this.raw_requestline = raw;
+    if (reader !== null) reader._awaitingRequest = false;
+    if (raw.length > MAX_REQUEST_LINE) {
+      this.requestline = "";
+      this.request_version = "";
+      this.command = "";
+      this.send_error(414);
+      return undefined;
+    }
+    if (raw.length === 0) {
+      this.close_connection = true;
+      return undefined;
+    }
+    const parsed = this.parse_request === BASE_PARSE_REQUEST ? this.#parseRequest() : this.parse_request();
+    if (parsed instanceof Promise) return parsed.then((ok) => (ok ? this.#dispatch(reader) : undefined));
+    return parsed ? this.#dispatch(reader) : undefined;
+  }
+
+  #dispatch(reader: SocketReader | null): Promise<void> | undefined {
+    const method = (this as unknown as Record<string, unknown>)["do_" + this.command];
+    if (typeof method !== "function") {
+      this.send_error(501, pyFormat("Unsupported method (%r)", [this.command]));
+      return undefined;
+    }
+    // A synchronous do_* is flushed by #answered: its writes need no tick of their own.
+    const w = this.wfile instanceof SocketWriter ? this.wfile : null;
+    let done: unknown;
+    if (w === null) done = method.call(this);
+    else {
+      w._held = true;
+      try {
+        done = method.call(this);
+      } catch (e) {
+        w._schedule();
+        throw e;
+      }
+      // Returned synchronously: #answered flushes now, or schedules the send.
+      if (done instanceof Promise || this.wfile !== w) w._schedule();
+      else w._held = false;
+    }
+    if (done instanceof Promise) return done.then(() => this.#answered(reader));
+    return this.#answered(reader);
+  }
+
+  /** `do_*` returned: flush, then decide about the connection. */
+  #answered(reader: SocketReader | null): Promise<void> | undefined {
+    // The next pipelined request is already here: its response joins this
+    // one's in the writer's queue (sent at the end of this turn, or at 64 KiB)
+    // unless the socket is full, when flushing gives backpressure.
+    const w = this.wfile;
+    if (reader === null || reader._buffered === 0 || !(w instanceof SocketWriter) || w._congested) {
+      const flushed = w.flush();
+      if (flushed !== RESOLVED) return flushed.then(() => this.#endRequest(reader));
+    } else {
+      w._schedule();
+    }
+    return this.#endRequest(reader);
   }
 
   /**
@@ -301,6 +393,11 @@ export class BaseHTTPRequestHandler {
    * has been sent (or when there is nothing to answer).
    */
   async parse_request(): Promise<boolean> {
+    return this.#parseRequest();
+  }
+
+  /** `parse_request()`'s work, synchronous unless the head is incomplete or `handle_expect_100()` is async. */
+  #parseRequest(): boolean | Promise<boolean> {
     this.command = null;
     this.request_version = this.default_request_version;
     this.close_connection = true;
@@ -339,25 +436,45 @@ export class BaseHTTPRequestHandler {
       reader?._beginBody(NO_BODY);
       return true;
     }
+    let headers: HTTPMessage | Promise<HTTPMessage>;
     try {
       const message = new this.MessageClass();
-      const headers = reader !== null ? reader._readHeaders(message, this.max_header_bytes) : parse_headers(this.rfile, this.MessageClass, this.max_header_bytes);
-      this.headers = headers instanceof Promise ? await headers : headers;
-      this.#framing = requestFraming(this.headers, this.request_version, command);
+      headers = reader !== null ? reader._readHeaders(message, this.max_header_bytes) : parse_headers(this.rfile, this.MessageClass, this.max_header_bytes);
     } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
-      this.send_error(e.status, e.reason, e.explain);
-      return false;
+      return this.#headFailed(e);
+    }
+    if (headers instanceof Promise) {
+      return headers.then(
+        (h) => this.#afterHeaders(h, reader),
+        (e: unknown) => this.#headFailed(e),
+      );
+    }
+    return this.#afterHeaders(headers, reader);
+  }
+
+  /** A head that cannot be parsed gets its status; anything else is a bug to report. */
+  #headFailed(e: unknown): false {
+    if (!(e instanceof ProtocolError)) throw e;
+    this.send_error(e.status, e.reason, e.explain);
+    return false;
+  }
+
+  #afterHeaders(headers: HTTPMessage, reader: SocketReader | null): boolean | Promise<boolean> {
+    this.headers = headers;
+    try {
+      this.#framing = requestFraming(headers, this.request_version, this.command ?? "");
+    } catch (e) {
+      return this.#headFailed(e);
     }
     reader?._beginBody(this.#framing);
 
-    const conntype = this.headers.get("Connection", "").toLowerCase();
+    const conntype = headers.get("Connection", "").toLowerCase();
     if (conntype === "close") this.close_connection = true;
     else if (conntype === "keep-alive" && this.protocol_version >= "HTTP/1.1") this.close_connection = false;
 
-    const expect = this.headers.get("Expect", "").toLowerCase();
+    const expect = headers.get("Expect", "").toLowerCase();
     if (expect === "100-continue" && this.protocol_version >= "HTTP/1.1" && this.request_version >= "HTTP/1.1") {
-      if (!(await this.handle_expect_100())) return false;
+      return this.handle_expect_100();
     }
     return true;
   }
@@ -547,10 +664,22 @@ export class BaseHTTPRequestHandler {
 
   /** Writes the buffered status line and headers with one `wfile.write()`. */
   flush_headers(): void {
-    if (this.#head === "") return;
-    const head = Buffer.from(this.#head, "latin1");
+    const text = this.#head;
+    if (text === "") return;
     this.#head = "";
-    void this.wfile.write(head);
+    // Most responses repeat the previous head (same status, headers and Date
+    // second): reuse its bytes. Only with our own writer, which never writes
+    // into a buffer it is given; a replacement wfile gets a fresh one.
+    const w = this.wfile;
+    let head: Buffer;
+    if (!(w instanceof SocketWriter)) head = Buffer.from(text, "latin1");
+    else if (text === lastHeadText) head = lastHead;
+    else {
+      head = Buffer.from(text, "latin1");
+      lastHeadText = text;
+      lastHead = head;
+    }
+    void w.write(head);
   }
 
   // ---- logging --------------------------------------------------------------
@@ -646,6 +775,9 @@ export class BaseHTTPRequestHandler {
 }
 
 const proto = BaseHTTPRequestHandler.prototype;
+// The fast path of handle() runs while these are not overridden.
+const BASE_HANDLE_ONE_REQUEST = proto.handle_one_request;
+const BASE_PARSE_REQUEST = proto.parse_request;
 proto.timeout = null;
 // Differs from CPython (False): responses leave in as few writes as possible,
 // so Nagle's algorithm has nothing to merge and only adds delayed-ACK stalls

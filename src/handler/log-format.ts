@@ -23,9 +23,17 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f\\]/g;
 // eslint-disable-next-line no-control-regex
 const HAS_CONTROL = /[\x00-\x1f\x7f-\x9f\\]/;
 
+/** The last message found to need no escaping. */
+let lastPlain = "";
+
 /** Escapes control characters as CPython 3.12+ does in `log_message`. */
 export function escapeControl(message: string): string {
-  if (!HAS_CONTROL.test(message)) return message;
+  // Log lines repeat (the same request line, status and size): one entry of memory.
+  if (message === lastPlain) return message;
+  if (!HAS_CONTROL.test(message)) {
+    lastPlain = message;
+    return message;
+  }
   return message.replace(CONTROL, (c) => (c === "\\" ? "\\\\" : "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0")));
 }
 
@@ -63,8 +71,17 @@ export function dateTimeString(timestamp?: number | null): string {
     }
     return httpString;
   }
-  return new Date(Math.floor(timestamp) * 1000).toUTCString();
+  // A file's Last-Modified: the same few timestamps again and again.
+  const second = Math.floor(timestamp);
+  if (second !== stampSecond) {
+    stampString = new Date(second * 1000).toUTCString();
+    stampSecond = second;
+  }
+  return stampString;
 }
+
+let stampSecond = NaN;
+let stampString = "";
 
 const SINK_LIMIT = 64 * 1024;
 let pending = "";

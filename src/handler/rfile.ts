@@ -187,6 +187,15 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
     });
   }
 
+  /**
+   * `readline(limit)` when it need not wait: the line, or `null` when more
+   * bytes must arrive first (the handler's fast path; no Promise).
+   */
+  _readlineNow(limit: number): Buffer | null {
+    if (limit === 0) return EMPTY;
+    return this.#tryLine(limit < 0 ? Infinity : limit);
+  }
+
   /** A line if one is complete (or the stream ended), else `null`. */
   #tryLine(max: number): Buffer | null {
     const w = this.#window();

@@ -78,11 +78,37 @@ export class SocketWriter implements WFile {
     this.#queued += n;
     this._bytesWritten += n;
     if (this.#queued >= COALESCE_LIMIT) return this.#send();
-    if (!this.#scheduled) {
+    if (!this.#scheduled && !this._held) {
       this.#scheduled = true;
       process.nextTick(this.#tick);
     }
     return this.#drain ?? RESOLVED;
+  }
+
+  /**
+   * Set by the handler around a `do_*` call it will flush itself: writes
+   * meanwhile are queued without scheduling a send (saves a tick per request).
+   * Whoever clears it calls `_schedule()` unless it flushes at once.
+   */
+  _held = false;
+
+  /** Sends what is queued on the next tick, if anything is and no send is scheduled. */
+  _schedule(): void {
+    this._held = false;
+    if (this.#queue.length > 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#tick);
+    }
+  }
+
+  /** Bytes queued here and not yet handed to the socket. */
+  get _pending(): number {
+    return this.#queued;
+  }
+
+  /** The socket is full (or being waited on): a writer should wait for drain. */
+  get _congested(): boolean {
+    return this.#drain !== null || this.#socket.writableNeedDrain;
   }
 
   flush(): Promise<void> {

@@ -17,12 +17,12 @@
  * inside the directory's real path unless `follow_symlinks` is set.
  */
 
-import { closeSync, constants, fstatSync, openSync, read, readlinkSync, readSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, read, readlinkSync, readSync, statSync, type Stats } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
-import type { WFile } from "../handler/wfile.js";
+import { SocketWriter, type WFile } from "../handler/wfile.js";
 import { contentRange, decide, etagFor, multipartByteranges, newBoundary, type Range } from "./conditional.js";
 import { renderListing, sortEntries, type ListingEntry } from "./directory-listing.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
@@ -91,9 +91,9 @@ function readSmall(fd: number, size: number): Buffer {
 }
 
 /** Reads up to `length` bytes at `position` into a new Buffer. */
-function readAt(fd: number, length: number, position: number): Promise<Buffer> {
+function readAt(fd: number, length: number, position: number, into: Buffer | null = null): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const buf = Buffer.allocUnsafe(length);
+    const buf = into !== null && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(n === length ? buf : buf.subarray(0, n))));
   });
 }
@@ -126,6 +126,12 @@ class FileSource implements Source {
   /** What is left to send, in order: raw bytes, or a byte range of the file. */
   readonly #pieces: (Buffer | Range)[];
   #ahead: Promise<Buffer> | null = null;
+  /**
+   * A chunk buffer the socket is done with (see `_recycle`), read into next
+   * instead of a fresh allocation: a fresh 512 KiB buffer is an mmap, 128
+   * page faults and a munmap, per chunk.
+   */
+  #spare: Buffer | null = null;
 
   constructor(fd: number, pieces: (Buffer | Range)[]) {
     this.#fd = fd;
@@ -160,7 +166,9 @@ class FileSource implements Source {
       }
       const position = piece.start;
       piece.start += want;
-      const chunk = await readAt(this.#fd, want, position).catch((e: unknown) => {
+      const into = this.#spare;
+      this.#spare = null;
+      const chunk = await readAt(this.#fd, want, position, into).catch((e: unknown) => {
         throw new FileReadError(`read failed: ${(e as { code?: string }).code ?? String(e)}`);
       });
       // The file shrank under us: what was promised cannot be sent.
@@ -169,7 +177,18 @@ class FileSource implements Source {
     }
   }
 
+  /**
+   * Hands back a chunk this source returned, once nothing refers to its bytes
+   * any more (the socket has passed them to the kernel): the next read may
+   * overwrite it.
+   */
+  _recycle(chunk: Buffer): void {
+    const whole = chunk.buffer;
+    if (chunk.byteOffset === 0 && whole.byteLength === COPY_CHUNK) this.#spare = Buffer.from(whole, 0, COPY_CHUNK);
+  }
+
   async close(): Promise<void> {
+    this.#spare = null;
     if (this.#fd === -1) return;
     const fd = this.#fd;
     this.#fd = -1;
@@ -183,6 +202,111 @@ class FileSource implements Source {
 function outOfDescriptors(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return code === "EMFILE" || code === "ENFILE";
+}
+
+/**
+ * Small-file cache: the bytes and stats of files up to `SMALL_FILE` that were
+ * opened and found inside the served directory, shared by all connections.
+ *
+ * Correctness first: an entry is used only after a `stat()` of the same path
+ * (one syscall, in place of open + fstat + readlink + read + close) finds the
+ * same device, inode, size, mtime and ctime; anything else — an error, a
+ * replaced file, a symlink swapped in (another inode), a chmod, rename or
+ * link (ctime) — drops the entry and the request takes the full path, with
+ * its symlink check. File times are coarse (a clock tick), so a file could
+ * change twice within one tick with its size unchanged: as Git does for its
+ * index ("racy git"), a file is cached only once its mtime and ctime are
+ * `racyMs` (2 s) old, and until then is read from disk on every request.
+ */
+interface CachedFile {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly stats: Stats;
+  readonly content: Buffer;
+}
+
+/** Entries kept, and their bytes, at most (oldest inserted dropped first). */
+const CACHE_ENTRIES = 1024;
+const CACHE_BYTES = 16 * 1024 * 1024;
+/** How old (ms) a file's mtime and ctime must be for its bytes to be trusted from memory; tests lower it. */
+export const _fileCacheConfig = { racyMs: 2000 };
+
+const fileCache = new Map<string, CachedFile>();
+let fileCacheBytes = 0;
+let fileCacheHits = 0;
+
+function cacheKey(directory: string, followSymlinks: boolean, fsPath: Buffer): string {
+  return `${followSymlinks ? 1 : 0}${directory}\0${fsPath.toString("latin1")}`;
+}
+
+/** The cached bytes of `key`'s file if `stat()` shows it unchanged, else `null` (and the entry is gone). */
+function cachedFile(key: string, fsPath: Buffer): CachedFile | null {
+  const entry = fileCache.get(key);
+  if (entry === undefined) return null;
+  let st: Stats | undefined;
+  try {
+    st = statSync(fsPath, { throwIfNoEntry: false });
+  } catch {
+    st = undefined;
+  }
+  if (
+    st !== undefined &&
+    st.ino === entry.ino &&
+    st.dev === entry.dev &&
+    st.size === entry.size &&
+    st.mtimeMs === entry.mtimeMs &&
+    st.ctimeMs === entry.ctimeMs &&
+    st.isFile()
+  ) {
+    fileCacheHits++;
+    return entry;
+  }
+  forget(key, entry);
+  return null;
+}
+
+function forget(key: string, entry: CachedFile): void {
+  fileCache.delete(key);
+  fileCacheBytes -= entry.content.length;
+}
+
+/** Remembers a small file just read whole through the full (checked) path. */
+function remember(key: string, stats: Stats, content: Buffer): void {
+  if (content.length !== stats.size || content.length > SMALL_FILE) return;
+  const now = Date.now();
+  const racy = _fileCacheConfig.racyMs;
+  if (now - stats.mtimeMs < racy || now - stats.ctimeMs < racy) return;
+  const old = fileCache.get(key);
+  if (old !== undefined) forget(key, old);
+  while (fileCache.size >= CACHE_ENTRIES || (fileCache.size > 0 && fileCacheBytes + content.length > CACHE_BYTES)) {
+    const [oldestKey, oldest] = fileCache.entries().next().value as [string, CachedFile];
+    forget(oldestKey, oldest);
+  }
+  fileCache.set(key, {
+    dev: stats.dev,
+    ino: stats.ino,
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+    ctimeMs: stats.ctimeMs,
+    stats,
+    content,
+  });
+  fileCacheBytes += content.length;
+}
+
+/** Empties the small-file cache (tests). */
+export function _clearFileCache(): void {
+  fileCache.clear();
+  fileCacheBytes = 0;
+  fileCacheHits = 0;
+}
+
+/** Entries, bytes and hits of the small-file cache (tests). */
+export function _fileCacheInfo(): { entries: number; bytes: number; hits: number } {
+  return { entries: fileCache.size, bytes: fileCacheBytes, hits: fileCacheHits };
 }
 
 /** Whether `child` is `parent` or lies below it (both absolute, normalised, as bytes). */
@@ -275,6 +399,17 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     let path = this.translate_path(this.path);
     // A NUL has no file name on disk: such a path names nothing.
     const nameable = !path.includes("\0");
+    // A small file served before, unchanged since: no open, no read (see `cachedFile`).
+    // Range requests take the full path (a multipart body reads from the descriptor).
+    let cacheKeyOf: string | null = null;
+    if (nameable && (this.command === "GET" || this.command === "HEAD") && !path.endsWith("/") && !this.headers.has("Range")) {
+      const fsPath = fsEncode(path);
+      if (fsPath !== null) {
+        cacheKeyOf = cacheKey(this.directory, this.follow_symlinks, fsPath);
+        const hit = cachedFile(cacheKeyOf, fsPath);
+        if (hit !== null) return this.#sendFileHead(-1, hit.stats, this.guess_type(path), hit.content);
+      }
+    }
     let opened = nameable ? await this.#open(path) : null;
     if (this.#exhausted) return this.#unavailable();
     if (opened === null && nameable) opened = await this.#unreadableDirectory(path);
@@ -319,7 +454,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       // leave together in one write (and one packet) rather than two.
       const size = opened.stats.size;
       const content = this.command === "GET" && size > 0 && size <= SMALL_FILE ? readSmall(opened.fd, size) : null;
-      return this.#sendFileHead(opened.fd, opened.stats, ctype, content !== null && content.length === size ? content : null);
+      const whole = content !== null && content.length === size ? content : null;
+      if (whole !== null && cacheKeyOf !== null) remember(cacheKeyOf, opened.stats, whole);
+      return this.#sendFileHead(opened.fd, opened.stats, ctype, whole);
     } catch (e) {
       closeFile(opened.fd);
       throw e;
@@ -522,6 +659,18 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       const chunk = await source.read(COPY_CHUNK);
       if (chunk.length === 0) return;
       await outputfile.write(chunk);
+      // The chunk's bytes are in the kernel once neither our writer nor the
+      // socket holds any: its buffer can take the next read (plain TCP only).
+      if (
+        source instanceof FileSource &&
+        outputfile === this.wfile &&
+        outputfile instanceof SocketWriter &&
+        outputfile._pending === 0 &&
+        this.request.writableLength === 0 &&
+        !(this.request as { encrypted?: boolean }).encrypted
+      ) {
+        source._recycle(chunk);
+      }
     }
   }
 

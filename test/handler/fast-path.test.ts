@@ -1,0 +1,122 @@
+/**
+ * The handler's synchronous fast path (issue #7) changes no behaviour: each
+ * request still goes through the overridable methods when they are
+ * overridden, sync and async `do_*` both work, and pipelined requests already
+ * received are answered in one socket write.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BaseHTTPRequestHandler } from "../../src/handler/base-handler.js";
+import { countResponses, exchange, LogCapture, serve } from "../helpers/net.js";
+
+const PIPELINED = "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(7) + "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+/** Records the sizes of the socket's writes. */
+function countWrites(handler: BaseHTTPRequestHandler, writes: number[]): void {
+  const socket = handler.request;
+  const write = socket.write.bind(socket) as (...a: unknown[]) => boolean;
+  socket.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
+    writes.push(chunk.length);
+    return write(chunk, ...rest);
+  }) as typeof socket.write;
+}
+
+class SyncHello extends BaseHTTPRequestHandler {
+  override protocol_version = "HTTP/1.1";
+  do_GET(): void {
+    this.send_response(200);
+    this.send_header("Content-Length", "2");
+    this.end_headers();
+    void this.wfile.write("ok");
+  }
+}
+
+class AsyncHello extends SyncHello {
+  override async do_GET(): Promise<void> {
+    this.send_response(200);
+    this.send_header("Content-Length", "2");
+    this.end_headers();
+    await this.wfile.write("ok");
+  }
+}
+
+const HANDLERS: [string, typeof SyncHello][] = [
+  ["a sync do_GET()", SyncHello],
+  ["an async do_GET()", AsyncHello],
+];
+for (const [name, Handler] of HANDLERS) {
+  test(`8 pipelined requests to ${name} are answered in order in one socket write`, async (t) => {
+    const log = new LogCapture().start();
+    t.after(() => log.stop());
+    const writes: number[] = [];
+    class Counted extends Handler {
+      override setup(): void {
+        countWrites(this, writes);
+        super.setup();
+      }
+    }
+    const s = await serve(Counted);
+    t.after(() => s.close());
+    const raw = await exchange(s.port, PIPELINED);
+    assert.equal(countResponses(raw.toString("latin1")), 8);
+    assert.deepEqual(writes, [raw.length], `socket writes: ${JSON.stringify(writes)}`);
+    assert.equal(log.lines.filter((l) => l.includes('"GET /1 HTTP/1.1" 200 -')).length, 7);
+  });
+}
+
+test("an overridden handle_one_request() is called for every request", async (t) => {
+  const log = new LogCapture().start();
+  t.after(() => log.stop());
+  let calls = 0;
+  class Counting extends SyncHello {
+    override async handle_one_request(): Promise<void> {
+      calls++;
+      await super.handle_one_request();
+    }
+  }
+  const s = await serve(Counting);
+  t.after(() => s.close());
+  const raw = await exchange(s.port, PIPELINED);
+  assert.equal(countResponses(raw.toString("latin1")), 8);
+  assert.equal(calls, 8);
+});
+
+test("an overridden parse_request() is called and can refuse a request", async (t) => {
+  const log = new LogCapture().start();
+  t.after(() => log.stop());
+  const seen: string[] = [];
+  class Refusing extends SyncHello {
+    override async parse_request(): Promise<boolean> {
+      const ok = await super.parse_request();
+      seen.push(this.path);
+      if (ok && this.path === "/last") {
+        this.send_error(403);
+        return false;
+      }
+      return ok;
+    }
+  }
+  const s = await serve(Refusing);
+  t.after(() => s.close());
+  const text = (await exchange(s.port, PIPELINED)).toString("latin1");
+  assert.equal(seen.length, 8);
+  assert.equal(seen[7], "/last");
+  assert.match(text, /HTTP\/1\.1 403 Forbidden\r\n[\s\S]*$/);
+  assert.equal(text.split("HTTP/1.1 200 OK").length - 1, 7);
+});
+
+test("a sync do_GET() that throws before answering gets a 500 and handle_error's report", async (t) => {
+  const log = new LogCapture().start();
+  t.after(() => log.stop());
+  class Throwing extends SyncHello {
+    override do_GET(): void {
+      throw new Error("boom");
+    }
+  }
+  const s = await serve(Throwing);
+  t.after(() => s.close());
+  const text = (await exchange(s.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")).toString("latin1");
+  assert.match(text, /^HTTP\/1\.1 500 Internal Server Error\r\n/);
+  await log.waitFor(/Error: boom/);
+});
