@@ -44,6 +44,8 @@ export interface CliOptions {
   tls_password_file: string | null;
   /** Extension (not in CPython): set SimpleHTTPRequestHandler's `follow_symlinks`. */
   follow_symlinks: boolean;
+  /** Extension (not in CPython): set SimpleHTTPRequestHandler's `exclude_dotfiles`. */
+  exclude_dotfiles: boolean;
   /** Extension (not in CPython): `--workers`, processes sharing the port; `"auto"` is one per core. Default 1. */
   workers: number | "auto";
 }
@@ -65,10 +67,11 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   tls_key: null,
   tls_password_file: null,
   follow_symlinks: false,
+  exclude_dotfiles: false,
   workers: 1,
 });
 
-type FlagDest = "help" | "cgi" | "follow_symlinks";
+type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles";
 type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers";
 
 /** One optional argument: its option strings, in argparse's order (short first). */
@@ -85,6 +88,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--tls-key"], dest: "tls_key", takesValue: true },
   { flags: ["--tls-password-file"], dest: "tls_password_file", takesValue: true },
   { flags: ["--follow-symlinks"], dest: "follow_symlinks", takesValue: false },
+  { flags: ["--exclude-dotfiles"], dest: "exclude_dotfiles", takesValue: false },
   { flags: ["--workers"], dest: "workers", takesValue: true },
 ];
 
@@ -94,7 +98,7 @@ const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((
 export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
                    [--tls-cert PATH] [--tls-key PATH]
                    [--tls-password-file PATH] [--follow-symlinks]
-                   [--workers N]
+                   [--exclude-dotfiles] [--workers N]
                    [port]
 `;
 
@@ -120,6 +124,8 @@ options:
                         path to the password file for the TLS key
   --follow-symlinks     serve files and directories that symbolic links lead
                         to outside the directory (default: answer 404)
+  --exclude-dotfiles    answer 404 for names starting with '.' and leave them
+                        out of listings (default: serve them)
   --workers N           serve with N processes sharing the port; auto: one per
                         CPU core (default: 1)
 `;

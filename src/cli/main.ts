@@ -94,7 +94,7 @@ export type ServerClass = new (server_address: ServerAddress, RequestHandlerClas
 /**
  * The handler class for these options: SimpleHTTPRequestHandler serving
  * `directory` (CGIHTTPRequestHandler with `--cgi`), with `protocol_version`
- * and `follow_symlinks` set on a subclass (CPython sets
+ * `follow_symlinks` and `exclude_dotfiles` set on a subclass (CPython sets
  * `HandlerClass.protocol_version` on the library's class itself; we never
  * mutate it).
  */
@@ -107,6 +107,7 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
   }
   Handler.prototype.protocol_version = options.protocol;
   Handler.prototype.follow_symlinks = options.follow_symlinks;
+  Handler.prototype.exclude_dotfiles = options.exclude_dotfiles;
   return Handler;
 }
 

@@ -309,6 +309,16 @@ export function _fileCacheInfo(): { entries: number; bytes: number; hits: number
   return { entries: fileCache.size, bytes: fileCacheBytes, hits: fileCacheHits };
 }
 
+/**
+ * Whether `translated` (a `translate_path()` result under `directory`) names,
+ * below `directory`, a file or directory whose name starts with `.`. Its
+ * names are never `.` or `..`: `translate_path()` drops those.
+ */
+function namesHiddenFile(translated: string, directory: string): boolean {
+  const below = translated.startsWith(directory) ? translated.slice(directory.length) : translated;
+  return below.split("/").some((name) => name.startsWith("."));
+}
+
 /** Whether `child` is `parent` or lies below it (both absolute, normalised, as bytes). */
 function isInside(child: Buffer, parent: Buffer): boolean {
   const n = parent.length > 1 && parent[parent.length - 1] === 0x2f ? parent.length - 1 : parent.length;
@@ -355,6 +365,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * get 404. CPython follows every symlink.
    */
   declare follow_symlinks: boolean;
+  /**
+   * Extension (not in CPython): answer 404 for any path with a name that
+   * starts with `.` (`/.git/config`, `/.env`, `/a/.ssh/`) and leave such
+   * names out of directory listings. `false` by default: CPython serves
+   * hidden files like any other. The CLI's `--exclude-dotfiles`.
+   */
+  declare exclude_dotfiles: boolean;
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
@@ -397,6 +414,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<Source | null> {
     let path = this.translate_path(this.path);
+    if (this.exclude_dotfiles && namesHiddenFile(path, this.directory)) {
+      this.send_error(404, "File not found");
+      return null;
+    }
     // A NUL has no file name on disk: such a path names nothing.
     const nameable = !path.includes("\0");
     // A small file served before, unchanged since: no open, no read (see `cachedFile`).
@@ -620,6 +641,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       this.send_error(404, "No permission to list directory");
       return null;
     }
+    if (this.exclude_dotfiles) dirents = dirents.filter((d) => d.name[0] !== 0x2e);
     const slash = Buffer.from("/");
     const entries: ListingEntry[] = await Promise.all(
       dirents.map(async (d): Promise<ListingEntry> => {
@@ -689,3 +711,4 @@ proto.server_version = "SimpleHTTP/0.6";
 proto.index_pages = ["index.html", "index.htm"];
 proto.extensions_map = { ...DEFAULT_EXTENSIONS_MAP };
 proto.follow_symlinks = false;
+proto.exclude_dotfiles = false;

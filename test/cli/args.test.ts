@@ -64,6 +64,8 @@ const ROWS: Row[] = [
   { argv: ["--tls-c", "c.pem"], want: { tls_cert: "c.pem" } },
   { argv: ["--follow-symlinks"], want: { follow_symlinks: true }, py: false },
   { argv: ["--fol"], want: { follow_symlinks: true }, py: false },
+  { argv: ["--exclude-dotfiles"], want: { exclude_dotfiles: true }, py: false },
+  { argv: ["--ex"], want: { exclude_dotfiles: true }, py: false },
   // "--" ends the options.
   { argv: ["--", "8001"], want: { port: 8001 } },
   { argv: ["--", "-5"], want: { error: "argument port: -5 is not in the range 0-65535" }, py: false },
@@ -208,7 +210,7 @@ test("parseArgs() agrees with Python's argparse side by side", (t) => {
     const ours = parseArgs(row.argv);
     const theirs = got[i]!;
     if (ours.kind === "run") {
-      const { follow_symlinks: _ours, workers: _workers, ...options } = ours.options;
+      const { follow_symlinks: _ours, exclude_dotfiles: _dotfiles, workers: _workers, ...options } = ours.options;
       assert.deepEqual({ kind: "run", options }, theirs, `argv ${JSON.stringify(row.argv)}`);
     } else {
       assert.deepEqual(ours, theirs, `argv ${JSON.stringify(row.argv)}`);

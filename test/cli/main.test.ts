@@ -176,6 +176,17 @@ test("http.server --follow-symlinks serves what symlinks lead to outside the dir
   assert.equal(res.body.toString(), "secret\n");
 });
 
+test("http.server --exclude-dotfiles answers 404 for hidden names and lists none", async (t) => {
+  const { root } = await site(t);
+  await writeFile(join(root, ".env"), "TOKEN=hidden\n");
+  const serving = await startServing(t, ["-b", "127.0.0.1", "-d", root, "0"]);
+  assert.equal((await get(serving.port, "/.env")).status, 200);
+  const excluding = await startServing(t, ["-b", "127.0.0.1", "-d", root, "--exclude-dotfiles", "0"]);
+  assert.equal((await get(excluding.port, "/.env")).status, 404);
+  const listing = (await get(excluding.port, "/")).body.toString();
+  assert.ok(listing.includes("hello.txt") && !listing.includes(".env"), listing);
+});
+
 test("http.server --cgi runs scripts in cgi-bin and serves other files, as python -m http.server --cgi", async (t) => {
   const { root, cleanup } = await makeCgiSite();
   t.after(cleanup);
