@@ -65,6 +65,11 @@ const UNSAFE_HEADER_TEXT = /[\r\n]|[^\x00-\xff]/;
 /** The last head flushed, as text and as bytes (see `flush_headers()`). */
 let lastHeadText = "";
 let lastHead: Buffer = EMPTY;
+/** send_response()'s `Server` and `Date` lines, for the second and versions they were built for. */
+let block = "";
+let blockServer = "";
+let blockSys = "";
+let blockDate = "";
 
 const codeOf = (code: StatusCode): number => (typeof code === "number" ? code : code.value);
 
@@ -693,6 +698,28 @@ export class BaseHTTPRequestHandler {
   send_response(code: StatusCode, message?: string | null): void {
     this.log_request(code);
     this.send_response_only(code, message);
+    if (
+      this.send_header === BASE_SEND_HEADER &&
+      this.version_string === BASE_VERSION_STRING &&
+      this.date_time_string === BASE_DATE_TIME_STRING &&
+      !this.#bare
+    ) {
+      // Neither is overridden: the same two lines as send_header() would
+      // buffer, built once per second (and per server/sys version).
+      const server = this.server_version;
+      const sys = this.sys_version;
+      const date = dateTimeString();
+      if (date !== blockDate || server !== blockServer || sys !== blockSys) {
+        const version = server + " " + sys;
+        checkHeaderText("a header value", version);
+        blockServer = server;
+        blockSys = sys;
+        blockDate = date;
+        block = `Server: ${version}\r\nDate: ${date}\r\n`;
+      }
+      this.#head += block;
+      return;
+    }
     this.send_header("Server", this.version_string());
     this.send_header("Date", this.date_time_string());
   }
@@ -857,6 +884,9 @@ const proto = BaseHTTPRequestHandler.prototype;
 // The fast path of handle() runs while these are not overridden.
 const BASE_HANDLE_ONE_REQUEST = proto.handle_one_request;
 const BASE_PARSE_REQUEST = proto.parse_request;
+const BASE_SEND_HEADER = proto.send_header;
+const BASE_VERSION_STRING = proto.version_string;
+const BASE_DATE_TIME_STRING = proto.date_time_string;
 proto.timeout = null;
 // Differs from CPython (False): responses leave in as few writes as possible,
 // so Nagle's algorithm has nothing to merge and only adds delayed-ACK stalls
