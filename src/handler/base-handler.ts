@@ -56,6 +56,8 @@ export interface HandlerServer {
 export type Responses = Record<number, readonly [string, string]>;
 
 const EMPTY = Buffer.alloc(0);
+/** `#handleOne`: the request line is awaited by callback (`#onLine`). */
+const WAITING = Symbol("waiting");
 const REQUEST_LOG_FORMAT = '"%s" %s %s';
 // Header text must be ISO-8859-1 and must not carry CR or LF (API.md Rule 4).
 const UNSAFE_HEADER_TEXT = /[\r\n]|[^\x00-\xff]/;
@@ -63,6 +65,11 @@ const UNSAFE_HEADER_TEXT = /[\r\n]|[^\x00-\xff]/;
 /** The last head flushed, as text and as bytes (see `flush_headers()`). */
 let lastHeadText = "";
 let lastHead: Buffer = EMPTY;
+/** send_response()'s `Server` and `Date` lines, for the second and versions they were built for. */
+let block = "";
+let blockServer = "";
+let blockSys = "";
+let blockDate = "";
 
 const codeOf = (code: StatusCode): number => (typeof code === "number" ? code : code.value);
 
@@ -265,11 +272,81 @@ export class BaseHTTPRequestHandler {
       while (!this.close_connection) await this.handle_one_request();
       return;
     }
-    do {
-      const pending = this.#handleOne();
-      if (pending !== undefined) await pending;
-    } while (!this.close_connection);
+    // Callback-driven: the wait for the next request line arms a callback on
+    // the reader (no async frame or Promise per idle wait); one Promise per
+    // connection.
+    return new Promise<void>((resolve, reject) => {
+      this.#loopDone = resolve;
+      this.#loopFail = reject;
+      this.#step();
+    });
   }
+
+  #loopDone: (() => void) | null = null;
+  #loopFail: ((e: unknown) => void) | null = null;
+  /** The reader whose `_awaitLine` callback is armed. */
+  #waitReader: SocketReader | null = null;
+
+  /** Runs requests until one must wait; the wait calls `#continue` (or `#onLine`) when it ends. */
+  #step(): void {
+    for (;;) {
+      const pending = this.#handleOne(true);
+      if (pending === WAITING) return;
+      if (pending !== undefined) {
+        pending.then(this.#continue, this.#loopFail!);
+        return;
+      }
+      if (this.close_connection) {
+        this.#loopDone!();
+        return;
+      }
+    }
+  }
+
+  /** A request finished asynchronously (or after a wait): next one, or done. */
+  readonly #continue = (): void => {
+    try {
+      if (this.close_connection) this.#loopDone!();
+      else this.#step();
+    } catch (e) {
+      // Runs inside socket events: never let an error escape into them.
+      this.#loopFail!(e);
+    }
+  };
+
+  /** The request line that ended a wait, for `#serveWaited`. */
+  #waitedLine: Buffer = EMPTY;
+
+  /**
+   * The request line arrived after a wait (inside the socket's event): the
+   * request is served in a microtask, as after `await readline()`, so that a
+   * send scheduled by an async `do_*` still waits for the rest of a pipelined
+   * batch received in the same event.
+   */
+  readonly #onLine = (line: Buffer): void => {
+    this.#waitedLine = line;
+    queueMicrotask(this.#serveWaited);
+  };
+
+  /** As `#handleOneSlowly` after its wait. */
+  readonly #serveWaited = (): void => {
+    const line = this.#waitedLine;
+    this.#waitedLine = EMPTY;
+    const reader = this.#waitReader;
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.#serve(line, reader);
+      if (pending !== undefined) pending = pending.catch((e: unknown) => this.#requestFailed(e, reader));
+    } catch (e) {
+      pending = this.#requestFailed(e, reader);
+    }
+    if (pending !== undefined) pending.then(this.#continue, this.#loopFail!);
+    else this.#continue();
+  };
+
+  readonly #onLineError = (e: Error): void => {
+    this.#requestFailed(e, this.#waitReader).then(this.#continue, this.#loopFail!);
+  };
 
   /** Flushes what is left of the response. */
   async finish(): Promise<void> {
@@ -284,7 +361,7 @@ export class BaseHTTPRequestHandler {
 
   /** Parses one request and dispatches it to `do_<COMMAND>()`. */
   async handle_one_request(): Promise<void> {
-    const pending = this.#handleOne();
+    const pending = this.#handleOne(false);
     if (pending !== undefined) await pending;
   }
 
@@ -293,7 +370,9 @@ export class BaseHTTPRequestHandler {
    * synchronously, else a Promise of the rest. Never throws synchronously
    * for what `#requestFailed` handles.
    */
-  #handleOne(): Promise<void> | undefined {
+  #handleOne(callback: false): Promise<void> | undefined;
+  #handleOne(callback: boolean): Promise<void> | typeof WAITING | undefined;
+  #handleOne(callback: boolean): Promise<void> | typeof WAITING | undefined {
     const reader = this.rfile instanceof SocketReader ? this.rfile : null;
     this.#head = "";
     this.#lineParsed = false;
@@ -307,7 +386,12 @@ export class BaseHTTPRequestHandler {
     let pending: Promise<void> | undefined;
     try {
       const line = reader !== null ? reader._readlineNow(MAX_REQUEST_LINE + 1) : null;
-      if (line === null) return this.#handleOneSlowly(reader);
+      if (line === null) {
+        if (!callback || reader === null) return this.#handleOneSlowly(reader);
+        this.#waitReader = reader;
+        reader._awaitLine(MAX_REQUEST_LINE + 1, this.#onLine, this.#onLineError);
+        return WAITING;
+      }
       pending = this.#serve(line, reader);
     } catch (e) {
       return this.#requestFailed(e, reader);
@@ -614,6 +698,28 @@ export class BaseHTTPRequestHandler {
   send_response(code: StatusCode, message?: string | null): void {
     this.log_request(code);
     this.send_response_only(code, message);
+    if (
+      this.send_header === BASE_SEND_HEADER &&
+      this.version_string === BASE_VERSION_STRING &&
+      this.date_time_string === BASE_DATE_TIME_STRING &&
+      !this.#bare
+    ) {
+      // Neither is overridden: the same two lines as send_header() would
+      // buffer, built once per second (and per server/sys version).
+      const server = this.server_version;
+      const sys = this.sys_version;
+      const date = dateTimeString();
+      if (date !== blockDate || server !== blockServer || sys !== blockSys) {
+        const version = server + " " + sys;
+        checkHeaderText("a header value", version);
+        blockServer = server;
+        blockSys = sys;
+        blockDate = date;
+        block = `Server: ${version}\r\nDate: ${date}\r\n`;
+      }
+      this.#head += block;
+      return;
+    }
     this.send_header("Server", this.version_string());
     this.send_header("Date", this.date_time_string());
   }
@@ -778,6 +884,9 @@ const proto = BaseHTTPRequestHandler.prototype;
 // The fast path of handle() runs while these are not overridden.
 const BASE_HANDLE_ONE_REQUEST = proto.handle_one_request;
 const BASE_PARSE_REQUEST = proto.parse_request;
+const BASE_SEND_HEADER = proto.send_header;
+const BASE_VERSION_STRING = proto.version_string;
+const BASE_DATE_TIME_STRING = proto.date_time_string;
 proto.timeout = null;
 // Differs from CPython (False): responses leave in as few writes as possible,
 // so Nagle's algorithm has nothing to merge and only adds delayed-ACK stalls

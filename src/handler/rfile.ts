@@ -196,6 +196,27 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
     return this.#tryLine(limit < 0 ? Infinity : limit);
   }
 
+  /**
+   * `readline(limit)` by callback, for the handler's wait for the next
+   * request: `done` gets the line once it is complete (or the stream ended),
+   * `fail` a TimeoutError. No Promise; `done` runs inside the 'data' event.
+   */
+  _awaitLine(limit: number, done: (line: Buffer) => void, fail: (e: Error) => void): void {
+    this.#lineMax = limit < 0 ? Infinity : limit;
+    this.#lineDone = done;
+    this.#lineFail = fail;
+    this.#arm(this.#lineAttempt, fail);
+  }
+
+  #lineMax = 0;
+  #lineDone: ((line: Buffer) => void) | null = null;
+  #lineFail: ((e: Error) => void) | null = null;
+  readonly #lineAttempt = (): void => {
+    const next = this.#tryLine(this.#lineMax);
+    if (next !== null) this.#lineDone!(next);
+    else this.#arm(this.#lineAttempt, this.#lineFail!);
+  };
+
   /** A line if one is complete (or the stream ended), else `null`. */
   #tryLine(max: number): Buffer | null {
     const w = this.#window();

@@ -120,3 +120,46 @@ test("a sync do_GET() that throws before answering gets a 500 and handle_error's
   assert.match(text, /^HTTP\/1\.1 500 Internal Server Error\r\n/);
   await log.waitFor(/Error: boom/);
 });
+
+test("send_response() still calls overridden version_string(), date_time_string() and send_header()", async (t) => {
+  const log = new LogCapture().start();
+  t.after(() => log.stop());
+  const sent: string[] = [];
+  class Versions extends SyncHello {
+    override version_string(): string {
+      return "Mine/1";
+    }
+  }
+  class Dates extends SyncHello {
+    override date_time_string(): string {
+      return "a fixed date";
+    }
+  }
+  class Recorded extends SyncHello {
+    override send_header(keyword: string, value: string | number): void {
+      sent.push(keyword);
+      super.send_header(keyword, value);
+    }
+  }
+  class Renamed extends SyncHello {
+    override do_GET(): void {
+      this.server_version = this.path === "/b" ? "Second/2" : "First/1";
+      super.do_GET();
+    }
+  }
+  const head = async (Handler: typeof SyncHello, request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"): Promise<string> => {
+    const s = await serve(Handler);
+    try {
+      return (await exchange(s.port, request)).toString("latin1");
+    } finally {
+      await s.close();
+    }
+  };
+  assert.match(await head(Versions), /\r\nServer: Mine\/1\r\nDate: [A-Z]/);
+  assert.match(await head(Dates), /\r\nServer: BaseHTTP\/0\.6 Node\.js\/[^\r]+\r\nDate: a fixed date\r\n/);
+  await head(Recorded);
+  assert.deepEqual(sent.slice(0, 2), ["Server", "Date"]);
+  // A per-instance server_version is used for each response, not a cached one.
+  const two = await head(Renamed, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  assert.match(two, /Server: First\/1 Node\.js[^]*Server: Second\/2 Node\.js/);
+});
