@@ -470,7 +470,8 @@ const SCENARIOS = [
       "connection open and idle. Once all are open and 1 s has passed, the server's RSS is read (VmRSS, its " +
       "threads included) and the client counts how many of its connections are still open. The idle " +
       "keep-alive timeouts of ours (5 s by default) and node:http (5 s) are raised to 120 s for this run " +
-      "(`--keep-alive 120`); nginx's is 65 s. File descriptors: the runner raises its own " +
+      "(`--keep-alive 120`), and ours' connection cap (`max_connections`, by default half the open-files limit) " +
+      "to 20,000; nginx's is 65 s. File descriptors: the runner raises its own " +
       "soft limit to the hard one (`prlimit`), which the servers and the client inherit; nginx gets " +
       "`worker_connections` above the count. Python's ThreadingHTTPServer is left out: it runs one thread per " +
       "connection, and opening 1,000 took it 6.6 s here (10,000 would take most of the run's time budget).",
@@ -478,7 +479,7 @@ const SCENARIOS = [
     fixture: true,
     kind: "idle",
     systems: ["ours", "node-http", "nginx"],
-    systemArgs: { ours: ["--keep-alive", "120"], "node-http": ["--keep-alive", "120"] },
+    systemArgs: { ours: ["--keep-alive", "120", "--max-connections", "20000"], "node-http": ["--keep-alive", "120"] },
     systemOptions: { nginx: { connections: IDLE_CONNECTIONS + 1024 } },
     baselines: ["node-http", "nginx"],
     loads: [{ name: "idle", kind: "idle", connections: IDLE_CONNECTIONS, rounds: 1 }],

@@ -1,6 +1,6 @@
 // bench/servers/ours.mjs: the hello-world server on this package.
 //
-// `node bench/servers/ours.mjs PORT [--quiet] [--keep-alive SECONDS] [--workers N]`
+// `node bench/servers/ours.mjs PORT [--quiet] [--keep-alive SECONDS] [--max-connections N] [--workers N]`
 // ThreadingHTTPServer + a BaseHTTPRequestHandler subclass speaking HTTP/1.1,
 // answering every GET with the 13-byte `Hello, world!`. Logging is on, one
 // line per request on stderr, as Python's default is (the runner sends stderr
@@ -9,7 +9,9 @@
 // the answer says so too (as node:http does), so that the client opens its
 // next connection at once. `--keep-alive` sets the handler's
 // keep_alive_timeout (idle seconds between requests; the library's default
-// is 5) for the idle-connections scenario. `--workers N` serves with
+// is 5) for the idle-connections scenario, and `--max-connections` the
+// server's connection cap (default: half the open-files limit, which would
+// refuse part of 10,000 connections under a 20,000 limit). `--workers N` serves with
 // serveWorkers() from N processes sharing the port (the CLI's --workers).
 // Prints `READY <port>` once listening (with --workers, once all listen).
 import cluster from "node:cluster";
@@ -24,6 +26,7 @@ const option = (name) => {
 };
 const keepAlive = option("--keep-alive");
 const workers = option("--workers");
+const maxConnections = option("--max-connections");
 
 class Hello extends BaseHTTPRequestHandler {
   protocol_version = "HTTP/1.1";
@@ -53,6 +56,7 @@ if (workers !== null) {
   if (cluster.isWorker) process.exit(process.exitCode);
 } else {
   const httpd = new ThreadingHTTPServer(["127.0.0.1", port], Handler);
+  if (maxConnections !== null) httpd.max_connections = Number(maxConnections);
   await httpd.ready;
   process.stdout.write(`READY ${httpd.server_port}\n`);
   // Exit normally on a signal, so `node --cpu-prof` gets to write its profile.
