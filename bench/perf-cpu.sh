@@ -3,7 +3,7 @@
 #
 # Usage: bash bench/perf-cpu.sh SERVER.mjs CONNECTIONS SECONDS [wrk-script.lua] [-- server args]
 #   e.g. bash bench/perf-cpu.sh bench/servers/ours.mjs 50 5
-#        bash bench/perf-cpu.sh bench/servers/node-http.mjs 50 5 bench/perf-pipeline.lua
+#        bash bench/perf-cpu.sh bench/servers/node-http.mjs 50 5 bench/pipeline.lua
 # Server on core 0, wrk on core 1, 1 s warm-up, then one measured run.
 # CPU time is charged in 10 ms ticks and inflated by other load on the
 # machine: compare rows measured back to back, and prefer bench/perf-ir.sh.

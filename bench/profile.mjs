@@ -55,7 +55,7 @@ const load = LOADS[scenarioName];
 if (!load) throw new Error(`--scenario must be one of ${Object.keys(LOADS).join(", ")}`);
 const serverOpt = opt("--server", "ours");
 // --connections N overrides the scenario's; --script FILE.lua is handed to wrk
-// (e.g. bench/perf-pipeline.lua: 16 requests pipelined per round trip).
+// (e.g. bench/pipeline.lua: 16 requests pipelined per round trip).
 const connections = Number(opt("--connections", load.connections));
 const script = opt("--script", null);
 const serverName = load.files ? "ours-static" : load.tls ? { ours: "ours-tls", "node-https": "node-https" }[serverOpt] : serverOpt;
