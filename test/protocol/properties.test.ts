@@ -32,6 +32,7 @@ import { HeaderReader, HTTPMessage } from "../../src/protocol/headers.js";
 import { ReceiveBuffer } from "../../src/protocol/receive-buffer.js";
 import { parseRequestLine, pySplit, stripLineEnd } from "../../src/protocol/request-line.js";
 import { cpythonRequestLines, decideRequestLine, describeDecision, latin1, show } from "../helpers/wire.js";
+import { cut } from "../fuzz/differential.js";
 
 const RUNS = Number(process.env["FUZZ_RUNS"] ?? "") || 300;
 const PARAMS = { numRuns: RUNS };
@@ -59,17 +60,6 @@ const LINE_TOKENS = [
 /** Cut points (any naturals) turned into parts of `input`; empty parts allowed. */
 const cutsArb = fc.array(fc.nat(), { maxLength: 6 });
 
-function cut(input: Buffer, points: readonly number[]): Buffer[] {
-  const cuts = [...new Set(points.map((p) => p % (input.length + 1)))].sort((a, b) => a - b);
-  const parts: Buffer[] = [];
-  let prev = 0;
-  for (const c of cuts) {
-    parts.push(input.subarray(prev, c));
-    prev = c;
-  }
-  parts.push(input.subarray(prev));
-  return parts;
-}
 
 // ---- drivers ----------------------------------------------------------------------
 
