@@ -18,20 +18,17 @@ import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CGIHTTPRequestHandler, nobody_ids, parseScriptHead } from "../../src/cgi/cgi-handler.js";
-import type { ClientAddress, HandlerServer } from "../../src/handler/base-handler.js";
 import { exchange, LogCapture, open, readUntil, serve, splitResponse, type Running } from "../helpers/net.js";
 import { makeCgiSite } from "./fixture.js";
+import { servingDir as servingDirOf } from "../helpers/handlers.js";
 
 type HandlerClass = typeof CGIHTTPRequestHandler;
 
 /** A handler class serving `directory` (the constructor option, as Python's `partial`). */
-function servingDir(directory: string, Base: HandlerClass = CGIHTTPRequestHandler): HandlerClass {
-  return class extends Base {
-    constructor(request: Socket, client_address: ClientAddress, server: HandlerServer) {
-      super(request, client_address, server, { directory });
-    }
-  };
+function servingDir(directory: string): HandlerClass {
+  return servingDirOf(directory, CGIHTTPRequestHandler);
 }
+
 
 /** An HTTP/1.0 request (the server closes after answering). */
 function req(method: string, target: string, headers: string[] = [], body = ""): string {

@@ -21,22 +21,19 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
-import type { ClientAddress, HandlerServer } from "../../src/handler/base-handler.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 import { exchange, LogCapture, open, readUntil, serve, splitResponse, type Running } from "../helpers/net.js";
+import { servingDir as servingDirOf } from "../helpers/handlers.js";
 
 const SECRET = `secret-${randomBytes(12).toString("hex")}`;
 
 type HandlerClass = typeof SimpleHTTPRequestHandler;
 
-function servingDir(directory: string, Base: HandlerClass = SimpleHTTPRequestHandler): HandlerClass {
-  return class extends Base {
-    override protocol_version = "HTTP/1.1";
-    constructor(request: Socket, client_address: ClientAddress, server: HandlerServer) {
-      super(request, client_address, server, { directory });
-    }
-  };
+/** A handler class serving `directory` (the constructor option, as Python's `partial`). */
+function servingDir(directory: string): HandlerClass {
+  return servingDirOf(directory, SimpleHTTPRequestHandler, "HTTP/1.1");
 }
+
 
 const req = (target: string): string => `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
 

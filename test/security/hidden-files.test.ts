@@ -8,20 +8,16 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ClientAddress, HandlerServer } from "../../src/handler/base-handler.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 import { exchange, LogCapture, serve, splitResponse, type Running } from "../helpers/net.js";
+import { servingDir as servingDirOf } from "../helpers/handlers.js";
 
-function handler(directory: string, hide: boolean): typeof SimpleHTTPRequestHandler {
-  const Handler = class extends SimpleHTTPRequestHandler {
-    constructor(request: Socket, client_address: ClientAddress, server: HandlerServer) {
-      super(request, client_address, server, { directory });
-    }
-  };
-  Handler.prototype.exclude_dotfiles = hide;
+
+function handler(directory: string, exclude: boolean): typeof SimpleHTTPRequestHandler {
+  const Handler = servingDirOf(directory, SimpleHTTPRequestHandler);
+  Handler.prototype.exclude_dotfiles = exclude;
   return Handler;
 }
 

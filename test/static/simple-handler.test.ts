@@ -15,14 +15,13 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, open as openFile, readdir, readFile, readlink, rm, symlink, truncate, utimes, writeFile } from "node:fs/promises";
-import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SimpleHTTPRequestHandler, type Source } from "../../src/static/simple-handler.js";
-import type { ClientAddress, HandlerServer } from "../../src/handler/base-handler.js";
 import { exchange, LogCapture, open, readUntil, run, serve, type Running } from "../helpers/net.js";
 import { buildFileTree, FIXED_HTTP_DATE, FIXED_MTIME_S, type FileTree } from "../fixtures/file-tree.js";
 import { header, parseResponses, responsesArrived, type Resp } from "../conformance/files-side-by-side.js";
+import { servingDir as servingDirOf } from "../helpers/handlers.js";
 
 const MTIME_HEX = (FIXED_MTIME_S * 1000).toString(16);
 /** The ETag of the 10-byte fixture file `ten.txt`. */
@@ -31,15 +30,11 @@ const TEN = "0123456789";
 
 type HandlerClass = typeof SimpleHTTPRequestHandler;
 
-/** A handler class serving `directory` over HTTP/1.1 (the constructor option, as Python's `partial`). */
-function servingDir(directory: string, Base: HandlerClass = SimpleHTTPRequestHandler): HandlerClass {
-  return class extends Base {
-    override protocol_version = "HTTP/1.1";
-    constructor(request: Socket, client_address: ClientAddress, server: HandlerServer) {
-      super(request, client_address, server, { directory });
-    }
-  };
+/** A handler class serving `directory` (the constructor option, as Python's `partial`). */
+function servingDir(directory: string): HandlerClass {
+  return servingDirOf(directory, SimpleHTTPRequestHandler, "HTTP/1.1");
 }
+
 
 /** An HTTP/1.1 request asking the server to close after answering. */
 function req(method: string, target: string, headers: string[] = []): string {
