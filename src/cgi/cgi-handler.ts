@@ -31,7 +31,7 @@ import { constants as osConstants } from "node:os";
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
-import { pyRepr } from "../handler/py-format.js";
+import { pyRepr } from "../python/repr.js";
 import { TimeoutError } from "../handler/rfile.js";
 import { ProtocolError } from "../protocol/errors.js";
 import { SimpleHTTPRequestHandler, type SimpleHandlerOptions, type Source } from "../static/simple-handler.js";

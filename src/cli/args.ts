@@ -19,7 +19,7 @@
  * exists and whether `--bind` resolves are for `main.ts` to find out.
  */
 
-import { pyRepr } from "../handler/py-format.js";
+import { pyRepr } from "../python/repr.js";
 
 /** The program name in usage and error lines. */
 export const PROG = "http.server";

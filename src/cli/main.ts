@@ -42,7 +42,7 @@ import type { Socket } from "node:net";
 import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
 import { resolve } from "node:path";
 import type { ClientAddress, HandlerServer } from "../handler/base-handler.js";
-import { pyRepr } from "../handler/py-format.js";
+import { pyRepr } from "../python/repr.js";
 import type { AddressFamily, ServerAddress } from "../server/address.js";
 import type { RequestHandlerClass } from "../server/base-server.js";
 import { HTTPServer, ThreadingHTTPServer } from "../server/http-server.js";

@@ -19,6 +19,7 @@
 
 import type { Socket } from "node:net";
 import { ProtocolError } from "../protocol/errors.js";
+import { formatHttpDate, MONTHNAME, WEEKDAYNAME } from "../protocol/http-date.js";
 import { NO_BODY, requestFraming, type Framing } from "../protocol/framing.js";
 import { HTTPMessage, HeaderReader, type MessageClassType } from "../protocol/headers.js";
 import {
@@ -34,9 +35,10 @@ import {
 import { ReceiveBuffer } from "../protocol/receive-buffer.js";
 import { parseRequestLine, reduceLeadingSlashes, stripLineEnd } from "../protocol/request-line.js";
 import { RESPONSES } from "../protocol/status.js";
+import { pyFormat } from "../python/format.js";
+import { escapeControl, logDateTimeString, writeLog } from "../python/log-line.js";
+import { pyRepr } from "../python/repr.js";
 import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, htmlEscape } from "./error-page.js";
-import { dateTimeString, escapeControl, logDateTimeString, MONTHNAME, WEEKDAYNAME, writeLog } from "./log-format.js";
-import { pyFormat, pyRepr } from "./py-format.js";
 import { SocketReader, TimeoutError, type RFile } from "./rfile.js";
 import { BrokenPipeError, RESOLVED, SocketWriter, type WFile } from "./wfile.js";
 
@@ -708,7 +710,7 @@ export class BaseHTTPRequestHandler {
       // buffer, built once per second (and per server/sys version).
       const server = this.server_version;
       const sys = this.sys_version;
-      const date = dateTimeString();
+      const date = formatHttpDate();
       if (date !== blockDate || server !== blockServer || sys !== blockSys) {
         const version = server + " " + sys;
         checkHeaderText("a header value", version);
@@ -824,7 +826,7 @@ export class BaseHTTPRequestHandler {
 
   /** An HTTP date for `timestamp` (seconds since the epoch), now by default. */
   date_time_string(timestamp?: number | null): string {
-    return dateTimeString(timestamp);
+    return formatHttpDate(timestamp);
   }
 
   /** The current local time for log lines: `23/Nov/2026 10:00:00`. */

@@ -16,7 +16,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { createSecureContext, createServer as createTlsServer, type TLSSocket } from "node:tls";
-import { escapeControl, logDateTimeString, writeLog } from "../handler/log-format.js";
+import { escapeControl, logDateTimeString, writeLog } from "../python/log-line.js";
 import type { ServerAddress } from "./address.js";
 import type { RequestHandlerClass } from "./base-server.js";
 import { ThreadingMixIn } from "./base-server.js";
