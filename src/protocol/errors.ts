@@ -4,12 +4,18 @@
  * A `ProtocolError` carries the status to answer with, a stable `code` that
  * callers and tests match on, and a plain-text `reason` that is safe to send
  * (fixed text, never attacker bytes). The connection loop maps it to a
- * response in one place (`BaseHTTPRequestHandler.handle_one_request`).
+ * response in one place (`requestFailed` in `handler/request-loop.ts`).
  * Anything else escaping `src/protocol/` is a bug.
  */
 
 /** Stable codes of {@link ProtocolError}. */
 export type ProtocolErrorCode =
+  | "ERR_REQUEST_LINE_TOO_LONG"
+  | "ERR_BAD_REQUEST_VERSION"
+  | "ERR_UNSUPPORTED_VERSION"
+  | "ERR_BAD_REQUEST_SYNTAX"
+  | "ERR_BAD_HTTP09_METHOD"
+  | "ERR_UNSUPPORTED_METHOD"
   | "ERR_HEADER_LINE_TOO_LONG"
   | "ERR_TOO_MANY_HEADERS"
   | "ERR_HEADER_BLOCK_TOO_LARGE"

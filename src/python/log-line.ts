@@ -11,6 +11,27 @@
  */
 
 import { writeSync } from "node:fs";
+import { pyFormat } from "./format.js";
+
+/** `log_request()`'s format: `"%s" %s %s`. */
+export const REQUEST_LOG_FORMAT = '"%s" %s %s';
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/**
+ * `log_message(format, *args)`'s message: `format % args`, where a single
+ * plain-object argument is the mapping of a `%(key)s` format, as in Python.
+ */
+export function formatLogMessage(format: string, args: readonly unknown[]): string {
+  if (format === REQUEST_LOG_FORMAT && args.length === 3 && args.every((a) => typeof a === "string")) {
+    // log_request()'s line, once per request: the same text pyFormat gives, without it.
+    return `"${args[0] as string}" ${args[1] as string} ${args[2] as string}`;
+  }
+  const values = args.length === 1 && isPlainObject(args[0]) && format.includes("%(") ? args[0] : args;
+  return pyFormat(format, values);
+}
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
