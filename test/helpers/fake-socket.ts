@@ -2,11 +2,13 @@
  * A stand-in for `net.Socket` with just what `SocketReader` and
  * `SocketWriter` use, so that rfile and wfile are tested without sockets:
  * the test emits 'data', 'end', 'drain' and 'close' itself, and reads back
- * each `write()` and whether the stream was paused.
+ * each `write()` and whether the stream was paused. And `BytesReader`, a
+ * replacement `rfile` over fixed bytes.
  */
 
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
+import type { RFile } from "../../src/handler/rfile.js";
 
 export class FakeSocket extends EventEmitter {
   /** Every chunk handed to `write()`, in order. */
@@ -64,4 +66,31 @@ export class FakeSocket extends EventEmitter {
 /** Resolves after pending ticks and microtasks have run. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A replacement rfile over fixed bytes: Python's BufferedReader reads, no socket. */
+export class BytesReader implements RFile {
+  #data: Buffer;
+  constructor(text: string) {
+    this.#data = Buffer.from(text, "latin1");
+  }
+  async read(n = -1): Promise<Buffer> {
+    const k = n < 0 ? this.#data.length : Math.min(n, this.#data.length);
+    const out = this.#data.subarray(0, k);
+    this.#data = this.#data.subarray(k);
+    return out;
+  }
+  async read1(n = -1): Promise<Buffer> {
+    return this.read(n);
+  }
+  async readline(limit = -1): Promise<Buffer> {
+    const lf = this.#data.indexOf(0x0a);
+    const end = lf === -1 ? this.#data.length : lf + 1;
+    return this.read(limit < 0 ? end : Math.min(end, limit));
+  }
+  async readlines(): Promise<Buffer[]> {
+    const lines: Buffer[] = [];
+    for (let line = await this.readline(); line.length > 0; line = await this.readline()) lines.push(line);
+    return lines;
+  }
 }
