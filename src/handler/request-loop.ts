@@ -30,6 +30,7 @@ import {
   HEAD_ERRORS,
   RequestHeadReader,
   type NoRequest,
+  type RequestHeadOptions,
   type RequestHead,
   type RequestLineResult,
 } from "../protocol/request-head.js";
@@ -102,6 +103,8 @@ class Loop {
   /** The server's own reader, or `null` for a replacement `rfile`. */
   #reader: SocketReader | null = null;
   #head: RequestHeadReader | null = null;
+  /** The options `#head` was made with. */
+  #options: RequestHeadOptions | null = null;
   /** `parse_request()` is overridden: the head reader stops after the request line. */
   #lineOnly = false;
   /** A replacement `rfile`'s lines, fed to the head reader. */
@@ -168,14 +171,30 @@ class Loop {
     x.reset(bytesWritten(h));
     reader?._beginRequest(x.first);
     x.first = false;
-    this.#lineOnly = h.parse_request !== BASE.parse_request;
-    this.#head = new RequestHeadReader({
+    const lineOnly = h.parse_request !== BASE.parse_request;
+    const o = this.#options;
+    if (
+      this.#head !== null &&
+      o !== null &&
+      o.lineOnly === lineOnly &&
+      o.protocolVersion === h.protocol_version &&
+      o.defaultVersion === h.default_request_version &&
+      o.MessageClass === h.MessageClass &&
+      o.maxHeaderBytes === h.max_header_bytes
+    ) {
+      this.#head.reset();
+      return;
+    }
+    // The attributes that shape a head, read at each request (a handler may change them).
+    this.#lineOnly = lineOnly;
+    this.#options = {
       protocolVersion: h.protocol_version,
       defaultVersion: h.default_request_version,
       MessageClass: h.MessageClass,
       maxHeaderBytes: h.max_header_bytes,
-      lineOnly: this.#lineOnly,
-    });
+      lineOnly,
+    };
+    this.#head = new RequestHeadReader(this.#options);
   }
 
   /** Step 1: the head, if its bytes are here. */

@@ -229,6 +229,14 @@ export class RequestHeadReader {
     this.#options = options;
   }
 
+  /** Makes the reader ready for the next request, with the same options (no allocation per request). */
+  reset(): void {
+    this.line = null;
+    this.headers = null;
+    this.#headers = null;
+    this.#message = null;
+  }
+
   /**
    * Consumes the head's bytes from `rb`.
    * @param eof no more bytes will arrive.
