@@ -11,7 +11,7 @@
  * any size streams in bounded memory and a client that goes away closes the
  * file at once.
  *
- * Safety (API.md Rule 4): `translate_path()` can never leave `directory`;
+ * Safety (docs/api-contract.md §4): `translate_path()` can never leave `directory`;
  * and after opening, the file's real path (read back from the open
  * descriptor, so a file swapped for a symlink in between is caught) must lie
  * inside the directory's real path unless `follow_symlinks` is set.

@@ -22,7 +22,7 @@ import { getTestCerts } from "../helpers/certs.js";
 import { BaseHTTPRequestHandler } from "../../src/handler/base-handler.js";
 import { SocketReader } from "../../src/handler/rfile.js";
 import { RECEIVE_HIGH_WATER } from "../../src/protocol/limits.js";
-import { defaultMaxConnections } from "../../src/server/base-server.js";
+import { defaultMaxConnections } from "../../src/server/connection-cap.js";
 import { ThreadingHTTPServer } from "../../src/server/http-server.js";
 import { closed, exchange, LogCapture, open, readUntil, serve, splitResponse, type Running } from "../helpers/net.js";
 
