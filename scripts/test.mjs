@@ -100,7 +100,9 @@ if (!spec) {
 }
 if (summary !== null) {
   const { counts, failures, skips, todos, slowest, slowestFiles } = summary;
-  for (const s of skips) out.push(`skipped: ${s.name} (${s.where}): ${s.reason}`);
+  const unmatched = skips.filter((s) => s.reason === "test name does not match pattern");
+  for (const s of skips) if (!unmatched.includes(s)) out.push(`skipped: ${s.name} (${s.where}): ${s.reason}`);
+  if (unmatched.length > 0) out.push(`skipped: ${unmatched.length} tests whose name does not match the pattern`);
   for (const s of todos) out.push(`todo: ${s.name} (${s.where}): ${s.reason}`);
   if (slowest.length > 0) {
     out.push("slowest tests:", ...slowest.map((s) => `  ${(s.ms / 1000).toFixed(1).padStart(5)} s  ${s.name} (${s.where})`));
