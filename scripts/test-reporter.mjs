@@ -5,7 +5,7 @@
 // its assertion diff and stack; then whatever its file wrote to stdout/stderr
 // (bounded). Everything else is counted and written as JSON to the file named
 // by $HTTP_SERVER_TEST_SUMMARY (counts, failures' names, skips and todos with
-// their reasons, the slowest tests, per-file durations), so that
+// their reasons, the slowest tests, every file's duration), so that
 // scripts/test.mjs can print the summary after c8's coverage and end with the
 // one line CI reads. Counting follows node's own summary: every test and
 // subtest counts, suites do not; a test whose subtests failed counts as failed.
@@ -155,6 +155,7 @@ export default async function* quietReporter(source) {
     todos,
     slowest: durations.filter((d) => d.nesting === 0).slice(0, SLOWEST),
     slowestFiles: fileTimes.slice(0, SLOWEST),
+    files: fileTimes,
   };
   const target = process.env.HTTP_SERVER_TEST_SUMMARY;
   if (target !== undefined && target !== "") {
