@@ -6,8 +6,10 @@
 //                                             coverage shown, not checked
 //   npm test -- --test-name-pattern=431       arguments starting with - go to node
 //
-// Strategy: node runs the files, several at a time (TEST_CONCURRENCY, default
-// 4: most of the suite waits on sockets and child processes, not the CPU),
+// Strategy: node runs the files, several at a time (TEST_CONCURRENCY; by
+// default one per core, at least 2: much of the suite waits on sockets and
+// child processes, and more at once makes timing-bound tests flaky on a busy
+// machine),
 // with the quiet reporter in scripts/test-reporter.mjs: passing tests print
 // nothing, a failure prints at once in full. c8 measures line coverage of
 // src/ and fails the run below COVERAGE_LINES %. Then this script prints the
@@ -19,6 +21,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync, mkdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { availableParallelism } from "node:os";
 
 /** The line-coverage floor of src/ for the full run. */
 const COVERAGE_LINES = 95;
@@ -69,7 +72,7 @@ for (const f of files) {
 
 // --test-concurrency exists from Node 20.10 / 21.
 const [major, minor] = process.versions.node.split(".").map(Number);
-const concurrency = Number(process.env.TEST_CONCURRENCY ?? 4);
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
 const concurrencyFlag = major > 20 || (major === 20 && minor >= 10) ? [`--test-concurrency=${concurrency}`] : [];
 const spec = process.env.TEST_REPORTER === "spec";
 const reporter = spec ? ["--test-reporter=spec"] : [`--test-reporter=${join(dirname(fileURLToPath(import.meta.url)), "test-reporter.mjs")}`];
