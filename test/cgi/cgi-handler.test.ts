@@ -17,7 +17,8 @@ import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CGIHTTPRequestHandler, nobody_ids, parseScriptHead } from "../../src/cgi/cgi-handler.js";
+import { CGIHTTPRequestHandler } from "../../src/cgi/cgi-handler.js";
+import { nobody_ids } from "../../src/cgi/script-process.js";
 import { exchange, LogCapture, open, readUntil, serve, splitResponse, type Running } from "../helpers/net.js";
 import { makeCgiSite } from "./fixture.js";
 import { servingDir as servingDirOf } from "../helpers/handlers.js";
@@ -480,28 +481,6 @@ describe("RFC 3875 headers (extension: cgi_parse_headers)", () => {
     const r = splitResponse(await exchange(srv.port, req("GET", "/cgi-bin/status.sh?teapot")));
     assert.equal(r.status, "HTTP/1.0 200 Script output follows");
     assert.equal(r.headers["status"], "418 I Am A Teapot");
-  });
-
-  test("parseScriptHead() reads a header block", () => {
-    const rows: [string, boolean, unknown][] = [
-      ["Content-Type: a/b\r\n\r\nbody", false, { status: 200, reason: null, headers: [["Content-Type", "a/b"]], rest: "body" }],
-      ["Status: 404\n\n", false, { status: 404, reason: null, headers: [], rest: "" }],
-      ["Location: /x\nStatus: 301 Moved\n\n", false, { status: 301, reason: "Moved", headers: [["Location", "/x"]], rest: "" }],
-      ["\r\nbody", false, { status: 200, reason: null, headers: [], rest: "body" }],
-      ["Content-Type: a/b\r\n", false, null],
-      ["Content-Type: a/b\r\n", true, "string"],
-      ["Status: abc\n\n", false, "string"],
-      ["bad line\n\n", false, "string"],
-    ];
-    for (const [input, ended, want] of rows) {
-      const got = parseScriptHead(Buffer.from(input, "latin1"), ended);
-      if (want === "string") assert.equal(typeof got, "string", input);
-      else if (want === null) assert.equal(got, null, input);
-      else {
-        assert.ok(got !== null && typeof got === "object", input);
-        assert.deepEqual({ ...got, rest: got.rest.toString("latin1") }, want, input);
-      }
-    }
   });
 });
 

@@ -8,7 +8,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { containsNul, normpath, translatePath } from "../../src/static/translate-path.js";
+import { containsNul, normpath, translatePath } from "../../src/static/confine.js";
 import { NO_PYTHON, runPython } from "./run-python.js";
 
 /**
