@@ -152,6 +152,7 @@ export class FileSource implements Source {
     this.#fd = -1;
     // A read in flight finishes before the descriptor is released.
     await this.#ahead?.catch(() => {});
+    this.#ahead = null;
     closeFile(fd);
   }
 }
