@@ -13,7 +13,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -269,6 +269,26 @@ describe("hostile paths", () => {
       assert.doesNotMatch(text, /^#!\/bin\/sh/m, "never the script's source");
     });
   }
+
+  test("confinement is name by name: a sibling of cgi-bin whose name extends it is a plain directory; a script symlinked to a sibling of the root is refused", async (t) => {
+    // cgi-bin2 is not below cgi-bin: its files are served as files.
+    await mkdir(join(root, "cgi-bin2"));
+    await writeFile(join(root, "cgi-bin2", "x.sh"), "#!/bin/sh\necho ran\n", { mode: 0o755 });
+    t.after(() => rm(join(root, "cgi-bin2"), { recursive: true, force: true }));
+    const served = splitResponse(await exchange(srv.port, req("GET", "/cgi-bin2/x.sh")));
+    assert.equal(served.status, "HTTP/1.0 200 OK");
+    assert.equal(served.body, "#!/bin/sh\necho ran\n");
+    // <root>-secret extends the root's name; a script there, linked from cgi-bin, never runs.
+    const sibling = root + "-secret";
+    await mkdir(sibling);
+    t.after(() => rm(sibling, { recursive: true, force: true }));
+    await writeFile(join(sibling, "evil.sh"), "#!/bin/sh\necho; echo EVIL\n", { mode: 0o755 });
+    await symlink(join(sibling, "evil.sh"), join(root, "cgi-bin", "evil.sh"));
+    t.after(() => rm(join(root, "cgi-bin", "evil.sh"), { force: true }));
+    const refused = (await exchange(srv.port, req("GET", "/cgi-bin/evil.sh"))).toString("latin1");
+    assert.match(refused, /^HTTP\/1\.0 404 No such CGI script \('\/cgi-bin\/evil\.sh'\)/);
+    assert.doesNotMatch(refused, /EVIL/);
+  });
 
   test("a NUL in PATH_INFO (%00) is refused before the script runs", async () => {
     const r = splitResponse(await exchange(srv.port, req("GET", "/cgi-bin/env.sh/a%00b")));
