@@ -5,12 +5,15 @@
  * Strategy: CPython's steps, method for method —
  *   1. `send_head()` / `do_POST()` ask `is_cgi()`, which collapses the path
  *      (`collapse-path.ts`) and matches it against `cgi_directories`;
- *   2. `run_cgi()` finds the script (deepest existing directory first),
- *      refuses what is missing (404), not a plain file or not executable
- *      (403), builds the environment (`cgi-env.ts`), sends
- *      `200 Script output follows` and runs the script: a Python script with
- *      the `python3` found on PATH, any other directly, always with an argv
- *      array and never through a shell; as `nobody` when the server is root.
+ *   2. `run_cgi()` finds the script (deepest existing directory first:
+ *      `script-lookup.ts`), refuses what is missing or whose real path lies
+ *      outside `directory` (404, `confine.ts`), not a plain file or not
+ *      executable (403), builds the environment (`cgi-env.ts`), sends
+ *      `200 Script output follows` and runs the script (`script-process.ts`):
+ *      a Python script with the `python3` found on PATH, any other directly,
+ *      always with an argv array and never through a shell; as `nobody` when
+ *      the server is root. With `cgi_parse_headers` its header block is read
+ *      by `script-output.ts`.
  * What differs is how the script is connected. CPython hands it the socket as
  * stdin and stdout; we connect pipes, so that:
  *   - the request body (Content-Length or chunked, decoded) is streamed to
