@@ -112,16 +112,18 @@ export const MAX_WORKERS = 256;
  *   slow stderr before writing synchronously.
  * - handler/base-handler.ts: `iter_body()` reads decoded body in pieces of
  *   64 KiB.
- * - static/simple-handler.ts: `SMALL_FILE` = 64 KiB (read whole before the
- *   head is sent), `COPY_CHUNK` = 512 KiB (read size when copying a file),
- *   the small-file cache's `CACHE_ENTRIES` = 1024 and `CACHE_BYTES` = 16 MiB,
- *   and `_fileCacheConfig.racyMs` = 2000 ms (how old a file must be to be
- *   trusted from memory).
- * - static/conditional.ts: `MAX_RANGE_PARTS` = 100 ranges in one Range header
- *   (more → the header is ignored), `STRONG_DATE_AGE_MS` = 1 s (If-Range).
+ * - static/file-source.ts: `SMALL_FILE` = 64 KiB (read whole before the
+ *   head is sent), `COPY_CHUNK` = 512 KiB (read size when copying a file).
+ * - static/file-cache.ts: the small-file cache's `CACHE_ENTRIES` = 1024 and
+ *   `CACHE_BYTES` = 16 MiB, and `_fileCacheConfig.racyMs` = 2000 ms (how old
+ *   a file must be to be trusted from memory).
+ * - static/ranges.ts: `MAX_RANGE_PARTS` = 100 ranges in one Range header
+ *   (more → the header is ignored); static/conditional.ts:
+ *   `STRONG_DATE_AGE_MS` = 1 s (If-Range).
  * - cgi/cgi-handler.ts: `CGI_TIMEOUT` = 300 s (default `cgi_timeout`),
- *   `CGI_KILL_GRACE` = 2 s (SIGTERM → SIGKILL), `MAX_STDERR_LINE` = 64 KiB,
- *   `MAX_CGI_HEADER_BYTES` = 64 KiB (a script's header block).
+ *   `MAX_STDERR_LINE` = 64 KiB; cgi/script-process.ts: `CGI_KILL_GRACE` = 2 s
+ *   (SIGTERM → SIGKILL); cgi/script-output.ts: `MAX_CGI_HEADER_BYTES` =
+ *   64 KiB (a script's header block).
  * - cli/args.ts: `MAX_PORT` = 65535.
  * - handler/py-format.ts and static/url.ts: sizes of memo caches
  *   (`CACHE_MAX`, `CACHE_MAX_FORMAT_LENGTH`, `QUOTE_RE_CACHE_MAX`), which

@@ -11,7 +11,8 @@
 import type { Socket } from "node:net";
 import type { ClientAddress, HandlerServer } from "../../src/handler/base-handler.js";
 import { ThreadingHTTPServer } from "../../src/server/http-server.js";
-import { SimpleHTTPRequestHandler, _fileCacheConfig } from "../../src/static/simple-handler.js";
+import { _fileCacheConfig } from "../../src/static/file-cache.js";
+import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 
 const directory = process.argv[2];
 const max = process.argv[3];
