@@ -15,6 +15,8 @@
  * `-H`), or CPython's two, `-H Name value`.
  */
 
+import { pyRepr } from "../handler/py-format.js";
+
 /** `token` (RFC 9110 §5.6.2). */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** `field-value`: visible ISO-8859-1, SP and HTAB, no leading or trailing whitespace. */
@@ -28,9 +30,9 @@ export type HeaderPair = readonly [name: string, value: string];
 
 /** Why a field cannot be sent, or `null` when it can. */
 export function headerProblem(name: string, value: string): string | null {
-  if (!TOKEN.test(name)) return `invalid header name: ${JSON.stringify(name)}`;
+  if (!TOKEN.test(name)) return `invalid header name: ${pyRepr(name)}`;
   if (RESERVED.has(name.toLowerCase())) return `header ${name} is set by the server and cannot be given`;
-  if (!FIELD_VALUE.test(value)) return `invalid value for header ${name}: ${JSON.stringify(value)}`;
+  if (!FIELD_VALUE.test(value)) return `invalid value for header ${name}: ${pyRepr(value)}`;
   return null;
 }
 
