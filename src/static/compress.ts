@@ -73,7 +73,8 @@ const compressibleCache = new Map<string, boolean>();
 
 /**
  * Whether a body of this type is worth compressing: mime-db's `compressible`
- * flag when it has one, else text-like types (`text/*`, `+json`, `+xml`,
+ * flag when it has one (except for `application/octet-stream`, which it
+ * calls compressible), else text-like types (`text/*`, `+json`, `+xml`,
  * `+text`). Images, audio, video, archives and fonts already compressed
  * (woff2) are not. Parameters (`; charset=…`) are ignored.
  */
@@ -82,7 +83,8 @@ export function isCompressible(type: string): boolean {
   if (known !== undefined) return known;
   const semi = type.indexOf(";");
   const essence = (semi === -1 ? type : type.slice(0, semi)).trim().toLowerCase();
-  const flag = (mimeDb as Record<string, { compressible?: boolean }>)[essence]?.compressible;
+  // mime-db flags application/octet-stream compressible; unknown bytes are not worth a try.
+  const flag = essence === "application/octet-stream" ? false : (mimeDb as Record<string, { compressible?: boolean }>)[essence]?.compressible;
   const result = flag ?? (essence.startsWith("text/") || /\+(?:json|xml|text)$/.test(essence));
   if (compressibleCache.size < 256) compressibleCache.set(type, result);
   return result;
