@@ -10,6 +10,11 @@ const run = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 
+// `node --test` sets FORCE_COLOR=1 in its test processes when run from a
+// terminal, which (as in Python 3.15, gh-146292) would colour the servers'
+// log lines that tests compare byte for byte; PYTHON_COLORS=0 is checked first.
+process.env.PYTHON_COLORS = "0";
+
 rmSync("build", { recursive: true, force: true });
 run("npx", ["tsc", "-p", "tsconfig.test.json"]);
 run("npx", ["tsc", "-p", "tsconfig.json"]);
