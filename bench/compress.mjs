@@ -3,6 +3,7 @@
 // `serve`, which compresses by default (the `compression` middleware).
 //
 // Usage: node bench/compress.mjs [--duration SECONDS] [--rounds N] [--smoke]
+//                                [--case text-100k,small-500,png-100k] [--only ours,ours-compress,serve]
 //   (after `npx tsc -p tsconfig.json` and `bash bench/setup.sh`)
 //
 // Strategy: the same method as bench/run.mjs, in one small file until that
@@ -45,6 +46,12 @@ const opt = (name, dflt) => {
 const SMOKE = argv.includes("--smoke");
 const DURATION = SMOKE ? 1 : opt("--duration", 3);
 const ROUNDS = SMOKE ? 1 : opt("--rounds", 3);
+const list = (name) => {
+  const i = argv.indexOf(name);
+  return i === -1 ? null : argv[i + 1].split(",");
+};
+const ONLY_CASES = list("--case");
+const ONLY_SYSTEMS = list("--only");
 
 /** Deterministic English-like text of exactly `n` bytes. */
 function text(n) {
@@ -84,7 +91,7 @@ const CASES = [
   { name: "text-100k", path: "/text-100k.txt" },
   { name: "small-500", path: "/small.css" },
   { name: "png-100k", path: "/image.png" },
-];
+].filter((c) => ONLY_CASES === null || ONLY_CASES.includes(c.name));
 
 const ourCli = (extra) => (port) => ["node", join(ROOT, "dist", "cli", "bin.js"), "-q", "-p", "HTTP/1.1", "-b", "127.0.0.1", "-d", FIXTURE, ...extra, String(port)];
 const SYSTEMS = [
@@ -95,7 +102,7 @@ const SYSTEMS = [
     label: "npm serve 14 (`-L`, compression on: its default)",
     argv: (port) => ["node", join(MODULES, "serve", "build", "main.js"), "-l", `tcp://127.0.0.1:${port}`, "-L", "-n", "--no-port-switching", FIXTURE],
   },
-];
+].filter((s) => ONLY_SYSTEMS === null || ONLY_SYSTEMS.includes(s.name));
 
 function freePort() {
   return new Promise((resolve) => {
@@ -176,7 +183,7 @@ async function main() {
       "| --- | --- | --- | --- | --- | --- | --- |",
     ];
     for (const c of CASES) {
-      const serveRps = median(results[`${c.name}/serve`].rps);
+      const serveRps = results[`${c.name}/serve`] ? median(results[`${c.name}/serve`].rps) : NaN;
       for (const s of SYSTEMS) {
         const r = results[`${c.name}/${s.name}`];
         const rps = median(r.rps);

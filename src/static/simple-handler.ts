@@ -413,6 +413,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * default. The CLI's `-H/--header`.
    */
   declare response_headers: readonly HeaderPair[] | null;
+  /** CPython 3.15's name for `response_headers` (gh-135056): the same list. */
+  declare extra_response_headers: readonly HeaderPair[] | null;
   /**
    * The `Content-Type` of files whose type cannot be guessed
    * (CPython 3.15, gh-113471). `application/octet-stream` by default. The
