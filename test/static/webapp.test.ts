@@ -523,6 +523,11 @@ describe("quiet / -q and coloured logs (gh-146292)", () => {
     const line = await log.waitFor(/colour-marker/);
     assert.match(line, /\x1b\[32m200\x1b\[0m/);
     assert.match(line.replace(/\x1b\[\d+m/g, ""), /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/small\.css\?colour-marker HTTP\/1\.1" 200 -$/);
+    await request(port, "GET", "/colour-missing");
+    const request404 = await log.waitFor(/colour-missing/);
+    assert.match(request404, /\x1b\[33m404\x1b\[0m/, "a 4xx status in yellow");
+    const error = await log.waitFor(/\x1b\[33mcode 404, message File not found\x1b\[0m$/);
+    assert.match(error, /^127\.0\.0\.1 - - \x1b\[90m\[/, "the date in grey");
   });
 
   test("a subclass overriding log_message() gets plain lines even with colour on", async () => {
@@ -530,5 +535,47 @@ describe("quiet / -q and coloured logs (gh-146292)", () => {
     const port = await start({}, { log_colour: true, log_message: (format: string, ...args: unknown[]) => void got.push(`${format}|${args.join("|")}`) } as never);
     await request(port, "GET", "/small.css");
     assert.deepEqual(got, ['"%s" %s %s|GET /small.css HTTP/1.1|200|-']);
+  });
+});
+
+describe("Python's http.client against every option at once", () => {
+  test("coded bodies decode, preflight, SPA and 404 page as a Python client sees them", async () => {
+    const port = await start({
+      compress: true,
+      precompressed: true,
+      cors: true,
+      spa_fallback: "app.html",
+      not_found_page: "404.html",
+      response_headers: [["X-Test", "1"]],
+    });
+    const script = String.raw`
+import gzip, http.client, json, sys
+port = int(sys.argv[1])
+def req(method, path, headers):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request(method, path, headers=headers)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r, body
+out = {}
+r, body = req("GET", "/huge.txt", {"Accept-Encoding": "gzip"})
+out["huge"] = [r.status, r.getheader("Content-Encoding"), r.getheader("Transfer-Encoding"), gzip.decompress(body).decode()[:40], len(gzip.decompress(body))]
+r, body = req("GET", "/big.txt", {"Accept-Encoding": "gzip"})
+out["big"] = [r.status, r.getheader("Content-Encoding"), r.getheader("Vary"), r.getheader("X-Test"), len(gzip.decompress(body))]
+r, body = req("OPTIONS", "/big.txt", {"Origin": "http://a", "Access-Control-Request-Method": "GET"})
+out["preflight"] = [r.status, r.getheader("Access-Control-Allow-Origin"), r.getheader("Access-Control-Allow-Methods"), len(body)]
+r, body = req("GET", "/route/x", {"Accept": "text/html,*/*;q=0.8"})
+out["spa"] = [r.status, body.decode()]
+r, body = req("GET", "/route/x", {})
+out["missing"] = [r.status, r.reason, body.decode()]
+print(json.dumps(out))
+`;
+    const got = JSON.parse(await python(script, [String(port)])) as Record<string, unknown[]>;
+    assert.deepEqual(got["huge"], [200, "gzip", "chunked", HUGE.slice(0, 40), Buffer.byteLength(HUGE)]);
+    assert.deepEqual(got["big"], [200, "gzip", "Accept-Encoding", "1", Buffer.byteLength(BIG)]);
+    assert.deepEqual(got["preflight"], [204, "*", "GET", 0]);
+    assert.deepEqual(got["spa"], [200, "<!doctype html><title>app</title><p>spa entry</p>\n"]);
+    assert.deepEqual(got["missing"], [404, "File not found", "<!doctype html><p>custom not found</p>\n"]);
   });
 });
