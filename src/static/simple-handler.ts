@@ -470,6 +470,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   #extra: [string, string][] = [];
   /** The status line buffered last is interim (1xx): `end_headers()` adds nothing to it. */
   #interim = false;
+  /** The CORS fields and `#extra` went into the current head already (or no status line is pending). */
+  #fieldsAdded = true;
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
@@ -753,23 +755,38 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     if (extra !== null) for (const [name, value] of extra) this.#extra.push([name, value]);
   }
 
-  /** Ends the head, adding the CORS field and the fields queued in `#extra` to a final response. */
+  /** Ends the head, adding the CORS fields and the fields queued in `#extra` to a final response. */
   override end_headers(): void {
-    if (!this.#interim && (this.cors || this.#extra.length > 0)) {
-      if (this.cors) {
-        this.send_header("Access-Control-Allow-Origin", "*");
-        this.send_header("Access-Control-Expose-Headers", CORS_EXPOSE);
-      }
-      const extra = this.#extra;
-      this.#extra = [];
-      for (const [name, value] of extra) this.send_header(name, value);
-    }
+    this.#finalFields();
     super.end_headers();
+  }
+
+  /**
+   * Flushes the head so far. A CGI script's response flushes the status line
+   * before the script writes its own fields: the CORS fields go first.
+   */
+  override flush_headers(): void {
+    this.#finalFields();
+    super.flush_headers();
+  }
+
+  /** Adds the CORS fields and `#extra` to a final response's head, once. */
+  #finalFields(): void {
+    if (this.#interim || this.#fieldsAdded || (!this.cors && this.#extra.length === 0)) return;
+    this.#fieldsAdded = true;
+    if (this.cors) {
+      this.send_header("Access-Control-Allow-Origin", "*");
+      this.send_header("Access-Control-Expose-Headers", CORS_EXPOSE);
+    }
+    const extra = this.#extra;
+    this.#extra = [];
+    for (const [name, value] of extra) this.send_header(name, value);
   }
 
   /** Buffers the status line, noting whether it is interim (1xx). */
   override send_response_only(code: StatusCode, message?: string | null): void {
     this.#interim = (typeof code === "number" ? code : code.value) < 200;
+    this.#fieldsAdded = false;
     super.send_response_only(code, message);
   }
 

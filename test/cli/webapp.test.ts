@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { USAGE } from "../../src/cli/args.js";
 import { startCli, startServing } from "./cli-process.js";
 import { exchange, run } from "../helpers/net.js";
+import { makeCgiSite } from "../cgi/fixture.js";
 
 async function site(t: TestContext): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), "http-server-webapp-cli-"));
@@ -79,4 +80,14 @@ test("http.server with every issue #14 flag serves a web app", async (t) => {
   // -q: the 404 above is logged as an error, no request line is.
   await cli.stderr.waitFor(/code 404, message File not found/, "the error line");
   assert.ok(!cli.stderr.text.includes('"GET '), cli.stderr.text);
+});
+
+test("http.server --cgi --cors: script output and the preflight for POST carry the CORS fields", async (t) => {
+  const { root, cleanup } = await makeCgiSite();
+  t.after(cleanup);
+  const cli = await startServing(t, ["--cgi", "--cors", "-b", "127.0.0.1", "-d", root, "0"]);
+  const script = await fetchRaw(cli.port, "/cgi-bin/env.sh");
+  assert.match(script, /^HTTP\/1\.0 200 Script output follows\r\nServer: [^\r]+\r\nDate: [^\r]+\r\nAccess-Control-Allow-Origin: \*\r\nAccess-Control-Expose-Headers: [^\r]+\r\nContent-Type: text\/plain\r\n/);
+  const preflight = await exchange(cli.port, "OPTIONS /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nOrigin: http://a\r\nAccess-Control-Request-Method: POST\r\n\r\n");
+  assert.match(preflight.toString("latin1"), /^HTTP\/1\.0 204 No Content\r\n[^]*Access-Control-Allow-Methods: POST\r\n/);
 });
