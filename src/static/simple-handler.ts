@@ -19,24 +19,29 @@
 
 import { closeSync, constants, fstatSync, openSync, read, readlinkSync, readSync, statSync, type Stats } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
+import { join } from "node:path";
 import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer, type StatusCode } from "../handler/base-handler.js";
 import { SocketWriter, type WFile } from "../handler/wfile.js";
 import { contentRange, decide, etagFor, multipartByteranges, newBoundary, type Range } from "./conditional.js";
 import { renderListing, sortEntries, type ListingEntry } from "./directory-listing.js";
-import { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType, isTextType, splitext } from "./mime.js";
-import { pyFormat } from "../handler/py-format.js";
-import { colourError, colourRequest, colourTimestamp, stderrColour } from "../handler/log-colour.js";
-import { escapeControl, writeLog } from "../handler/log-format.js";
-import { COMPRESS_CODINGS, EncodingSource, WHOLE_LIMIT, cachedEncoding, compressionApplies, encodeWhole, encodedEtag, rememberEncoding } from "./compress.js";
-import { negotiateEncoding } from "./accept-encoding.js";
-import { CORS_EXPOSE, CORS_METHODS, optionsResponse } from "./cors.js";
-import { isVariantName, precompressedCandidates } from "./precompressed.js";
-import { checkResponseHeaders, type HeaderPair } from "./response-headers.js";
-import { SPA_VARY, spaDecision } from "./spa.js";
+import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { translatePath } from "./translate-path.js";
 import { fsDecode, fsEncode } from "./url.js";
+import { checkResponseHeaders } from "./response-headers.js";
+import {
+  ResponseFields,
+  WEBAPP_DEFAULTS,
+  answerOptions,
+  codedResponse,
+  guessDefault,
+  logError,
+  logRequest,
+  missingPath,
+  type FileServing,
+  type Variant,
+  type WebappAttributes,
+} from "./webapp.js";
 
 /** Something `send_head()` hands to `copyfile()`: Python's file object, reduced to what is used. */
 export interface Source {
@@ -47,31 +52,15 @@ export interface Source {
 }
 
 /** Options of the handler's constructor (Python's keyword arguments). */
-export interface SimpleHandlerOptions {
+export interface SimpleHandlerOptions extends Partial<Omit<WebappAttributes, "response_headers" | "extra_response_headers">> {
   /** The directory to serve; the current directory by default. */
   directory?: string;
-  /** Fields added to successful responses (CPython 3.15, gh-135056); see the attribute. */
+  /** Fields added to successful responses (CPython 3.15, gh-135056): pairs or an object; see the attribute. */
   response_headers?: Iterable<readonly [string, string]> | Record<string, string> | null;
-  /** The type of files whose type cannot be guessed (CPython 3.15, gh-113471); see the attribute. */
-  default_content_type?: string;
-  /** Extension (not in CPython): see the attribute of the same name. */
-  cors?: boolean;
-  /** Extension (not in CPython): see the attribute of the same name. */
-  spa_fallback?: string | null;
-  /** Extension (not in CPython): see the attribute of the same name. */
-  not_found_page?: string | null;
-  /** Extension (not in CPython): see the attribute of the same name. */
-  precompressed?: boolean;
-  /** Extension (not in CPython): see the attribute of the same name. */
-  compress?: boolean;
-  /** Extension (not in CPython): see the attribute of the same name. */
-  quiet?: boolean;
 }
 
-/** The handler attributes a constructor option sets (issue #14). */
-const OPTION_ATTRIBUTES = ["default_content_type", "cors", "spa_fallback", "not_found_page", "precompressed", "compress", "quiet"] as const;
-
-const OCTET_STREAM = "application/octet-stream";
+/** Issue #14's attributes, declared in webapp.ts with their documentation. */
+export interface SimpleHTTPRequestHandler extends WebappAttributes {}
 
 /** An open file and what fstat said of it. */
 interface Opened {
@@ -402,89 +391,22 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * hidden files like any other. The CLI's `--exclude-dotfiles`.
    */
   declare exclude_dotfiles: boolean;
-  /**
-   * Fields (`[name, value]` pairs) added to every successful response of the
-   * file server — files (200, 206, 304) and listings — after the ones it
-   * sends itself, as CPython 3.15 does for its 200s (gh-135056; it names the
-   * attribute `extra_response_headers` and the keyword `response_headers`).
-   * Not added to errors or redirects (as in CPython). Checked when given to
-   * the constructor: a name that is no token, CR/LF in a value, or a framing
-   * field (`Content-Length`, `Connection` …) is a TypeError. `null` by
-   * default. The CLI's `-H/--header`.
-   */
-  declare response_headers: readonly HeaderPair[] | null;
-  /** CPython 3.15's name for `response_headers` (gh-135056): the same list. */
-  declare extra_response_headers: readonly HeaderPair[] | null;
-  /**
-   * The `Content-Type` of files whose type cannot be guessed
-   * (CPython 3.15, gh-113471). `application/octet-stream` by default. The
-   * CLI's `--content-type`.
-   */
-  declare default_content_type: string;
-  /**
-   * Extension (not in CPython): `Access-Control-Allow-Origin: *` on every
-   * response, and CORS preflight `OPTIONS` requests answered 204 (see
-   * cors.ts). `false` by default: `OPTIONS` gets CPython's 501. The CLI's
-   * `--cors`.
-   */
-  declare cors: boolean;
-  /**
-   * Extension (not in CPython): a file (relative to `directory`, such as
-   * `index.html`) answered with 200 for a browser navigation to a missing,
-   * extension-less path — a single-page app's client-side routes; any other
-   * miss keeps its 404 (see spa.ts). `null` by default. The CLI's `--spa`.
-   */
-  declare spa_fallback: string | null;
-  /**
-   * Extension (not in CPython): a file (relative to `directory`) sent, with
-   * status 404, in place of the error page for any missing path. Other
-   * errors are unchanged. `null` by default. The CLI's `--not-found`.
-   */
-  declare not_found_page: string | null;
-  /**
-   * Extension (not in CPython): serve `X.br`, `X.zst` or `X.gz` in place of
-   * `X` when it exists and the client accepts its coding (see
-   * precompressed.ts). `false` by default. The CLI's `--precompressed`.
-   */
-  declare precompressed: boolean;
-  /**
-   * Extension (not in CPython): compress compressible responses of 1 KiB and
-   * more with brotli, zstd or gzip as the client accepts (see compress.ts).
-   * `false` by default. The CLI's `--compress`.
-   */
-  declare compress: boolean;
-  /**
-   * Extension (not in CPython): no access-log line per request; errors are
-   * still logged. `false` by default. The CLI's `-q/--quiet`.
-   */
-  declare quiet: boolean;
-  /**
-   * Extension (not in CPython as an attribute): colour log lines. `null` (the
-   * default) decides as CPython 3.15 does (gh-146292): only when stderr is a
-   * terminal, unless `NO_COLOR`, `FORCE_COLOR` or `PYTHON_COLORS` say
-   * otherwise (see handler/log-colour.ts).
-   */
-  declare log_colour: boolean | null;
-
-  /** Fields for the next final response's head (Vary, Content-Encoding, `response_headers`), sent by `end_headers()`. */
-  #extra: [string, string][] = [];
-  /** The status line buffered last is interim (1xx): `end_headers()` adds nothing to it. */
-  #interim = false;
-  /** The CORS fields and `#extra` went into the current head already (or no status line is pending). */
-  #fieldsAdded = true;
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
+  /** Issue #14: fields for the current response (webapp.ts). */
+  readonly #fields = new ResponseFields();
+  /** Issue #14: this handler's file machinery, for webapp.ts. */
+  #serving: FileServing | null = null;
   /** The last open failed for want of a descriptor (EMFILE/ENFILE). */
   #exhausted = false;
 
   constructor(request: Socket, client_address: ClientAddress, server: HandlerServer, options: SimpleHandlerOptions = {}) {
     super(request, client_address, server);
-    this.directory = options.directory ?? process.cwd();
-    if (options.response_headers != null) this.response_headers = checkResponseHeaders(options.response_headers);
-    for (const name of OPTION_ATTRIBUTES) {
-      if (options[name] !== undefined) (this as Record<string, unknown>)[name] = options[name];
-    }
+    const { directory, response_headers, ...webapp } = options;
+    this.directory = directory ?? process.cwd();
+    if (response_headers != null) this.response_headers = checkResponseHeaders(response_headers);
+    for (const [name, value] of Object.entries(webapp)) if (value !== undefined) (this as Record<string, unknown>)[name] = value;
   }
 
   /** Serves a GET request: the head, then the body. */
@@ -518,7 +440,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<Source | null> {
     let path = this.translate_path(this.path);
-    if (this.#extra.length > 0) this.#extra = [];
+    this.#fields.reset();
     if (this.exclude_dotfiles && namesHiddenFile(path, this.directory)) return this.#missing();
     // A NUL has no file name on disk: such a path names nothing.
     const nameable = !path.includes("\0");
@@ -658,19 +580,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /**
    * The head of a file's response; decides 200, 304, 206 or 416. With
-   * `path`, a content-coded representation may be chosen first (issue #14,
-   * `#coded`); `variant` is the one chosen (`null`: identity, decided).
+   * `path`, a content-coded representation may answer instead (issue #14,
+   * webapp.ts); `variant` is the one chosen (`null`: identity, decided).
    */
-  #sendFileHead(
-    fd: number,
-    fs: Stats,
-    ctype: string,
-    content: Buffer | null,
-    path?: string,
-    variant?: { coding: string; etag: string } | null,
-  ): Source | null | Promise<Source | null> {
+  #sendFileHead(fd: number, fs: Stats, ctype: string, content: Buffer | null, path?: string, variant?: Variant | null): Source | null | Promise<Source | null> {
     if (variant === undefined && path !== undefined && (this.precompressed || this.compress)) {
-      const coded = this.#coded(fd, fs, ctype, content, path);
+      const coded = codedResponse(this, this.#files(), fd, fs, ctype, content, path);
       if (coded !== undefined) return coded;
     }
     const size = fs.size;
@@ -678,13 +593,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     let decision = decide(this.command ?? "", this.headers, validators, undefined, variant?.etag);
     // Several ranges of a coded variant: the whole variant (a multipart body has no place for its coding).
     if (variant && decision.kind === "partial" && decision.ranges.length > 1) decision = { kind: "full" };
-    const contentType = withCharset(ctype);
+    const contentType = isTextType(ctype) && !/;\s*charset=/i.test(ctype) ? `${ctype}; charset=utf-8` : ctype;
     const etag = variant?.etag ?? etagFor(validators);
     const lastModified = this.date_time_string(fs.mtimeMs / 1000);
     switch (decision.kind) {
       case "not-modified":
         closeFile(fd);
-        this.#succeeded();
+        this.#fields.succeeded(this);
         this.send_response(304);
         this.send_header("ETag", etag);
         this.end_headers();
@@ -744,238 +659,65 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     this.send_header("Last-Modified", lastModified);
     this.send_header("ETag", etag);
     this.send_header("Accept-Ranges", "bytes");
-    this.#succeeded();
+    this.#fields.succeeded(this);
   }
 
-  // ---- issue #14: response fields, fallbacks, codings, CORS, logs ----------
+  // ---- issue #14 (webapp.ts): fields, OPTIONS, misses, codings, logs -------
 
-  /** A successful response is being sent: `response_headers` go with it (gh-135056). */
-  #succeeded(): void {
-    const extra = this.response_headers;
-    if (extra !== null) for (const [name, value] of extra) this.#extra.push([name, value]);
-  }
-
-  /** Ends the head, adding the CORS fields and the fields queued in `#extra` to a final response. */
+  /** Ends the head, adding the CORS fields and those queued for this response. */
   override end_headers(): void {
-    this.#finalFields();
+    this.#fields.addTo(this);
     super.end_headers();
   }
 
-  /**
-   * Flushes the head so far. A CGI script's response flushes the status line
-   * before the script writes its own fields: the CORS fields go first.
-   */
+  /** Flushes the head so far; a CGI status line flushed early gets the CORS fields first. */
   override flush_headers(): void {
-    this.#finalFields();
+    this.#fields.addTo(this);
     super.flush_headers();
-  }
-
-  /** Adds the CORS fields and `#extra` to a final response's head, once. */
-  #finalFields(): void {
-    if (this.#interim || this.#fieldsAdded || (!this.cors && this.#extra.length === 0)) return;
-    this.#fieldsAdded = true;
-    if (this.cors) {
-      this.send_header("Access-Control-Allow-Origin", "*");
-      this.send_header("Access-Control-Expose-Headers", CORS_EXPOSE);
-    }
-    const extra = this.#extra;
-    this.#extra = [];
-    for (const [name, value] of extra) this.send_header(name, value);
   }
 
   /** Buffers the status line, noting whether it is interim (1xx). */
   override send_response_only(code: StatusCode, message?: string | null): void {
-    this.#interim = (typeof code === "number" ? code : code.value) < 200;
-    this.#fieldsAdded = false;
+    this.#fields.statusLine(code);
     super.send_response_only(code, message);
   }
 
-  /**
-   * Answers `OPTIONS`: with `cors`, 204 and the preflight fields (cors.ts);
-   * without it, CPython's 501 for a method the handler lacks.
-   */
+  /** Answers `OPTIONS`: a CORS preflight with `cors`, else CPython's 501. */
   do_OPTIONS(): void {
-    if (!this.cors) {
-      this.send_error(501, pyFormat("Unsupported method (%r)", [this.command]));
-      return;
-    }
-    const methods = CORS_METHODS.filter((m) => typeof (this as unknown as Record<string, unknown>)["do_" + m] === "function");
-    this.#extra = [];
-    this.send_response(204);
-    for (const [name, value] of optionsResponse(this.headers, methods)) this.send_header(name, value);
-    this.end_headers();
+    answerOptions(this, this.#fields);
   }
 
-  /** A GET/HEAD of a missing path: the SPA entry page, the custom 404 page, or CPython's 404. */
-  async #missing(): Promise<Source | null> {
-    if (this.spa_fallback !== null) {
-      const d = spaDecision(this.command ?? "", splitTarget(this.path).path, this.headers);
-      if (d.vary) this.#extra.push(["Vary", SPA_VARY]);
-      if (d.fallback) {
-        const page = await this.#servePage(this.spa_fallback, 200);
-        if (page !== undefined) return page;
-      }
-    }
-    if (this.not_found_page !== null) {
-      const page = await this.#servePage(this.not_found_page, 404);
-      if (page !== undefined) return page;
-    }
-    this.send_error(404, "File not found");
-    return null;
+  /** A missing path: the SPA page, the 404 page, or CPython's 404 (webapp.ts). */
+  #missing(): Promise<Source | null> {
+    return missingPath(this, this.#files(), splitTarget(this.path).path);
   }
 
-  /**
-   * Serves `name` (relative to `directory`, confined to it) with `status`:
-   * 200 as any file (conditional, ranges, codings), or 404 as a plain page.
-   * `undefined` when it is not a regular file inside the directory.
-   */
-  async #servePage(name: string, status: 200 | 404): Promise<Source | null | undefined> {
-    const root = resolve(this.directory);
-    const path = resolve(root, name);
-    if (!path.startsWith(root.endsWith(sep) ? root : root + sep)) return undefined;
-    const opened = await this.#open(path);
-    if (this.#exhausted) return this.#unavailable();
-    if (opened === null) return undefined;
-    if (!opened.stats.isFile()) {
-      closeFile(opened.fd);
-      return undefined;
-    }
-    if (status === 200) return this.#sendFileHead(opened.fd, opened.stats, this.guess_type(path), null, path);
-    const size = opened.stats.size;
-    this.log_error("code %d, message %s", 404, "File not found");
-    this.send_response(404, "File not found");
-    this.send_header("Content-type", withCharset(this.guess_type(path)));
-    this.send_header("Content-Length", String(size));
-    this.end_headers();
-    if (this.command === "HEAD") {
-      closeFile(opened.fd);
-      return null;
-    }
-    return new FileSource(opened.fd, size > 0 ? [{ start: 0, end: size - 1 }] : []);
-  }
-
-  /**
-   * Chooses a content-coded representation of a file (`precompressed`,
-   * `compress`): resolves to the response sent, or `undefined` to go on with
-   * identity. Queues `Vary: Accept-Encoding` wherever the choice was possible.
-   */
-  #coded(fd: number, fs: Stats, ctype: string, content: Buffer | null, path: string): Promise<Source | null> | undefined {
-    const onTheFly = this.compress && compressionApplies(ctype, fs.size);
-    if (this.precompressed || onTheFly) this.#extra.push(["Vary", "Accept-Encoding"]);
-    if (this.precompressed && !isVariantName(path)) {
-      const tries = precompressedCandidates(this.headers.get("Accept-Encoding"));
-      if (tries.length > 0) return this.#precompressedOr(tries, fd, fs, ctype, content, path, onTheFly);
-    }
-    return onTheFly ? this.#compressed(fd, fs, ctype, content) : undefined;
-  }
-
-  /** Serves the first variant file of `tries` that exists, else on-the-fly coding or identity. */
-  async #precompressedOr(
-    tries: [string, string][],
-    fd: number,
-    fs: Stats,
-    ctype: string,
-    content: Buffer | null,
-    path: string,
-    onTheFly: boolean,
-  ): Promise<Source | null> {
-    for (const [coding, suffix] of tries) {
-      const v = await this.#open(path + suffix);
-      if (this.#exhausted) {
-        closeFile(fd);
-        return this.#unavailable();
-      }
-      if (v === null) continue;
-      if (!v.stats.isFile()) {
-        closeFile(v.fd);
-        continue;
-      }
-      closeFile(fd);
-      const variant = { coding, etag: encodedEtag(etagFor({ size: v.stats.size, mtimeMs: v.stats.mtimeMs }), coding) };
-      return this.#sendFileHead(v.fd, v.stats, ctype, null, path, variant);
-    }
-    return (onTheFly ? this.#compressed(fd, fs, ctype, content) : undefined) ?? this.#sendFileHead(fd, fs, ctype, content, path, null);
-  }
-
-  /** On-the-fly coding of a whole file (no Range): `undefined` when the client accepts none. */
-  #compressed(fd: number, fs: Stats, ctype: string, content: Buffer | null): Promise<Source | null> | undefined {
-    if (this.headers.has("Range")) return undefined;
-    const coding = negotiateEncoding(this.headers.get("Accept-Encoding"), COMPRESS_CODINGS);
-    if (coding === null || coding === "identity") return undefined;
-    return this.#sendCompressed(fd, fs, ctype, content, coding);
-  }
-
-  /** Sends a file coded with `coding`: whole and cached up to `WHOLE_LIMIT`, else streamed. */
-  async #sendCompressed(fd: number, fs: Stats, ctype: string, content: Buffer | null, coding: string): Promise<Source | null> {
-    const validators = { size: fs.size, mtimeMs: fs.mtimeMs };
-    const etag = encodedEtag(etagFor(validators), coding);
-    if (decide(this.command ?? "", this.headers, validators, undefined, etag).kind === "not-modified") {
-      closeFile(fd);
-      this.#succeeded();
-      this.send_response(304);
-      this.send_header("ETag", etag);
-      this.end_headers();
-      return null;
-    }
-    const lastModified = this.date_time_string(fs.mtimeMs / 1000);
-    let body: Buffer | undefined;
-    if (fs.size <= WHOLE_LIMIT) {
-      body = cachedEncoding(fs, coding);
-      if (body === undefined) {
-        let data: Buffer;
-        try {
-          data = content ?? (await readAt(fd, fs.size, 0));
-        } finally {
-          closeFile(fd);
-        }
-        body = await encodeWhole(coding, data);
-        if (data.length === fs.size) rememberEncoding(fs, coding, body);
-      } else {
-        closeFile(fd);
-      }
-    }
-    const chunked = body === undefined && this.request_version >= "HTTP/1.1" && this.protocol_version >= "HTTP/1.1";
-    this.send_response(200);
-    this.send_header("Content-type", withCharset(ctype));
-    this.send_header("Content-Encoding", coding);
-    if (body !== undefined) this.send_header("Content-Length", String(body.length));
-    else if (chunked) this.send_header("Transfer-Encoding", "chunked");
-    this.#validatorHeaders(lastModified, etag);
-    this.end_headers();
-    if (body !== undefined) return new BytesSource(body);
-    if (this.command === "HEAD") {
-      closeFile(fd);
-      return null;
-    }
-    // Without chunked framing the body ends when the connection does (the base class closes it).
-    return new EncodingSource(new FileSource(fd, [{ start: 0, end: fs.size - 1 }]), coding, chunked, fs.size);
-  }
-
-  /** Suppresses the access log with `quiet`; colours it on a terminal (gh-146292). */
+  /** Logs an accepted request, unless `quiet`; in colour on a terminal (gh-146292). */
   override log_request(code: StatusCode | string = "-", size: number | string = "-"): void {
-    if (this.quiet) return;
-    if (!this.#colour()) {
-      super.log_request(code, size);
-      return;
-    }
-    const c = typeof code === "object" ? code.value : code;
-    const line = colourRequest(escapeControl(this.requestline), String(c), String(size));
-    writeLog(`${this.address_string()} - - ${colourTimestamp(this.log_date_time_string())} ${line}\n`);
+    if (!logRequest(this, this.log_message === BASE_LOG_MESSAGE, code, size)) super.log_request(code, size);
   }
 
   /** Logs an error; in colour on a terminal (gh-146292). */
   override log_error(format: string, ...args: unknown[]): void {
-    if (!this.#colour()) {
-      super.log_error(format, ...args);
-      return;
-    }
-    const message = escapeControl(pyFormat(format, args));
-    writeLog(`${this.address_string()} - - ${colourTimestamp(this.log_date_time_string())} ${colourError(message)}\n`);
+    if (!logError(this, this.log_message === BASE_LOG_MESSAGE, format, args)) super.log_error(format, ...args);
   }
 
-  /** Whether to colour log lines: never when `log_message()` is overridden (its lines are the subclass's). */
-  #colour(): boolean {
-    return this.log_message === BASE_LOG_MESSAGE && (this.log_colour ?? stderrColour());
+  /** This handler's file machinery as webapp.ts sees it. */
+  #files(): FileServing {
+    this.#serving ??= {
+      open: async (path) => {
+        const opened = await this.#open(path);
+        return this.#exhausted ? "exhausted" : opened;
+      },
+      unavailable: () => this.#unavailable(),
+      sendFileHead: (fd, stats, ctype, content, path, variant) => this.#sendFileHead(fd, stats, ctype, content, path, variant),
+      fileSource: (fd, size) => new FileSource(fd, size > 0 ? [{ start: 0, end: size - 1 }] : []),
+      bytesSource: (data) => new BytesSource(data),
+      readAt: (fd, length, position) => readAt(fd, length, position),
+      closeFile,
+      fields: this.#fields,
+    };
+    return this.#serving;
   }
 
   /**
@@ -1009,7 +751,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       }),
     );
     const encoded = renderListing(this.path, sortEntries(entries));
-    this.#succeeded();
+    this.#fields.succeeded(this);
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
     this.send_header("Content-Length", String(encoded.length));
@@ -1053,21 +795,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   /**
    * The MIME type of `path`: `extensions_map` by extension (as is, then
    * lower-cased), then the bundled MIME database, else
-   * `application/octet-stream`.
+   * `default_content_type` (`application/octet-stream`).
    */
   guess_type(path: string): string {
-    const type = guessType(path, this.extensions_map);
-    if (type !== OCTET_STREAM || this.default_content_type === OCTET_STREAM) return type;
-    // gh-113471: only a type that could not be guessed is replaced, not a guessed octet-stream (`.bin`).
-    const ext = splitext(path)[1];
-    const known = Object.hasOwn(this.extensions_map, ext) || Object.hasOwn(this.extensions_map, ext.toLowerCase()) || guessFileType(path)[0] !== null;
-    return known ? type : this.default_content_type;
+    return guessDefault(guessType(path, this.extensions_map), path, this.extensions_map, this.default_content_type);
   }
-}
-
-/** A text type gets `; charset=utf-8` unless it names a charset. */
-function withCharset(ctype: string): string {
-  return isTextType(ctype) && !/;\s*charset=/i.test(ctype) ? `${ctype}; charset=utf-8` : ctype;
 }
 
 const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
@@ -1078,21 +810,13 @@ proto.index_pages = ["index.html", "index.htm"];
 proto.extensions_map = { ...DEFAULT_EXTENSIONS_MAP };
 proto.follow_symlinks = false;
 proto.exclude_dotfiles = false;
-proto.response_headers = null;
-proto.default_content_type = OCTET_STREAM;
-proto.cors = false;
-proto.spa_fallback = null;
-proto.not_found_page = null;
-proto.precompressed = false;
-proto.compress = false;
-proto.quiet = false;
-proto.log_colour = null;
+Object.assign(proto, WEBAPP_DEFAULTS);
 // CPython 3.15's name for the attribute (gh-135056): the same list.
 Object.defineProperty(proto, "extra_response_headers", {
   get(this: SimpleHTTPRequestHandler) {
     return this.response_headers;
   },
-  set(this: SimpleHTTPRequestHandler, value: readonly HeaderPair[] | null) {
+  set(this: SimpleHTTPRequestHandler, value: WebappAttributes["response_headers"]) {
     this.response_headers = value;
   },
 });
