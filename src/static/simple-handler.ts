@@ -394,8 +394,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
-  /** Issue #14: fields for the current response (webapp.ts). */
-  readonly #fields = new ResponseFields();
+  /** Issue #14: fields for the current response (webapp.ts); made when an option first needs it. */
+  #fieldsOf: ResponseFields | null = null;
   /** Issue #14: this handler's file machinery, for webapp.ts. */
   #serving: FileServing | null = null;
   /** The last open failed for want of a descriptor (EMFILE/ENFILE). */
@@ -403,10 +403,15 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   constructor(request: Socket, client_address: ClientAddress, server: HandlerServer, options: SimpleHandlerOptions = {}) {
     super(request, client_address, server);
-    const { directory, response_headers, ...webapp } = options;
-    this.directory = directory ?? process.cwd();
-    if (response_headers != null) this.response_headers = checkResponseHeaders(response_headers);
-    for (const [name, value] of Object.entries(webapp)) if (value !== undefined) (this as Record<string, unknown>)[name] = value;
+    this.directory = options.directory ?? process.cwd();
+    if (options.response_headers != null) this.response_headers = checkResponseHeaders(options.response_headers);
+    for (const name of OPTION_NAMES) if (options[name] !== undefined) (this as Record<string, unknown>)[name] = options[name];
+  }
+
+  /** The current response's fields (webapp.ts). */
+  get #fields(): ResponseFields {
+    this.#fieldsOf ??= new ResponseFields();
+    return this.#fieldsOf;
   }
 
   /** Serves a GET request: the head, then the body. */
@@ -440,7 +445,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<Source | null> {
     let path = this.translate_path(this.path);
-    this.#fields.reset();
+    this.#fieldsOf?.reset();
     if (this.exclude_dotfiles && namesHiddenFile(path, this.directory)) return this.#missing();
     // A NUL has no file name on disk: such a path names nothing.
     const nameable = !path.includes("\0");
@@ -599,7 +604,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     switch (decision.kind) {
       case "not-modified":
         closeFile(fd);
-        this.#fields.succeeded(this);
+        if (this.response_headers !== null) this.#fields.succeeded(this);
         this.send_response(304);
         this.send_header("ETag", etag);
         this.end_headers();
@@ -659,26 +664,27 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     this.send_header("Last-Modified", lastModified);
     this.send_header("ETag", etag);
     this.send_header("Accept-Ranges", "bytes");
-    this.#fields.succeeded(this);
+    if (this.response_headers !== null) this.#fields.succeeded(this);
   }
 
   // ---- issue #14 (webapp.ts): fields, OPTIONS, misses, codings, logs -------
 
   /** Ends the head, adding the CORS fields and those queued for this response. */
   override end_headers(): void {
-    this.#fields.addTo(this);
+    this.#fieldsOf?.addTo(this);
     super.end_headers();
   }
 
   /** Flushes the head so far; a CGI status line flushed early gets the CORS fields first. */
   override flush_headers(): void {
-    this.#fields.addTo(this);
+    this.#fieldsOf?.addTo(this);
     super.flush_headers();
   }
 
   /** Buffers the status line, noting whether it is interim (1xx). */
   override send_response_only(code: StatusCode, message?: string | null): void {
-    this.#fields.statusLine(code);
+    // Without an option that adds fields, nothing is ever added: no tracking.
+    if (this.#fieldsOf !== null || this.cors || this.response_headers !== null) this.#fields.statusLine(code);
     super.send_response_only(code, message);
   }
 
@@ -751,7 +757,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       }),
     );
     const encoded = renderListing(this.path, sortEntries(entries));
-    this.#fields.succeeded(this);
+    if (this.response_headers !== null) this.#fields.succeeded(this);
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
     this.send_header("Content-Length", String(encoded.length));
@@ -803,6 +809,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 }
 
 const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
+
+/** Constructor options that set an attribute of the same name (issue #14; `response_headers` is checked first). */
+const OPTION_NAMES = ["default_content_type", "cors", "spa_fallback", "not_found_page", "precompressed", "compress", "quiet", "log_colour"] as const;
 
 const proto = SimpleHTTPRequestHandler.prototype;
 proto.server_version = "SimpleHTTP/0.6";

@@ -119,7 +119,17 @@ test("EncodingSource streams a coded body, chunk-framed when asked", async () =>
 });
 
 test("EncodingSource pulls its input only as its output is taken (backpressure)", async () => {
-  const big = Buffer.alloc(8 * 1024 * 1024, 0x61);
+  // Incompressible bytes: output keeps pace with input, so one output chunk
+  // means little input read (all-equal bytes could all be read before the
+  // first output chunk fills).
+  const big = Buffer.allocUnsafe(8 * 1024 * 1024);
+  let x = 0x2545f491;
+  for (let i = 0; i < big.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    big[i] = x & 0xff;
+  }
   const src = pieces(big, 65536);
   const e = new EncodingSource(src, "gzip", false);
   await e.read(1);
