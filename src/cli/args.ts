@@ -20,6 +20,7 @@
  */
 
 import { pyRepr } from "../handler/py-format.js";
+import { MAX_WORKERS } from "../protocol/limits.js";
 import { headerProblem, splitHeaderArg, type HeaderPair } from "../static/response-headers.js";
 
 /** The program name in usage and error lines. */
@@ -184,9 +185,6 @@ options:
   -q, --quiet           no access log (errors are still logged)
   --version             show the version and runtime and exit
 `;
-
-/** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. */
-const MAX_WORKERS = 256;
 
 /** `type "/" subtype *( OWS ";" OWS parameter )` (RFC 9110 §8.3.1), no control characters. */
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*;[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"[^"\\\x00-\x1f\x7f]*"))*$/;

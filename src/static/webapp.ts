@@ -21,7 +21,7 @@
  * here returns at its first test and the handler's responses are unchanged.
  */
 
-import type { Stats } from "node:fs";
+import { read, type Stats } from "node:fs";
 import { resolve, sep } from "node:path";
 import type { StatusCode } from "../handler/base-handler.js";
 import { colourError, colourRequest, colourTimestamp, stderrColour } from "../handler/log-colour.js";
@@ -31,6 +31,7 @@ import { negotiateEncoding } from "./accept-encoding.js";
 import { COMPRESS_CODINGS, EncodingSource, WHOLE_LIMIT, cachedEncoding, compressionApplies, encodeWhole, encodedEtag, rememberEncoding } from "./compress.js";
 import { decide, etagFor } from "./conditional.js";
 import { CORS_EXPOSE, CORS_METHODS, optionsResponse } from "./cors.js";
+import { outOfDescriptors } from "./fs-errors.js";
 import { guessFileType, isTextType, splitext } from "./mime.js";
 import { isVariantName, precompressedCandidates } from "./precompressed.js";
 import type { HeaderPair } from "./response-headers.js";
@@ -155,10 +156,10 @@ export interface Variant {
 
 /** What `codedResponse()` and `missingPath()` need of the handler's private file machinery. */
 export interface FileServing {
-  /** Opens a path confined to the directory: `null` when it cannot be served, `"exhausted"` when out of descriptors. */
-  open(path: string): Promise<OpenedFile | null | "exhausted">;
-  /** Answers 503 (out of descriptors). */
-  unavailable(): null;
+  /** Opens a path confined to the directory (confine.ts's `openConfined()`). */
+  open(path: string): Promise<OpenedFile | { error: unknown }>;
+  /** Answers a failed open with its status (fs-errors.ts's `toHttpError()`). */
+  fail(error: unknown): null;
   /**
    * The file head (200/206/304/416) for an opened file. `variant`: a coded
    * representation chosen; `null`: identity, decided; absent: a coded one may
@@ -169,8 +170,6 @@ export interface FileServing {
   fileSource(fd: number, size: number): BodySource;
   /** A source of bytes in memory. */
   bytesSource(data: Buffer): BodySource;
-  /** Reads `length` bytes of `fd` at `position`. */
-  readAt(fd: number, length: number, position: number): Promise<Buffer>;
   /** Closes a descriptor (-1: none). */
   closeFile(fd: number): void;
   /** The per-response fields. */
@@ -277,8 +276,8 @@ async function servePage(h: WebappHandler, files: FileServing, name: string, sta
   const path = resolve(root, name);
   if (!path.startsWith(root.endsWith(sep) ? root : root + sep)) return undefined;
   const opened = await files.open(path);
-  if (opened === "exhausted") return files.unavailable();
-  if (opened === null) return undefined;
+  // Out of descriptors: 503 as for any file; any other failure: not servable, so the plain 404.
+  if ("error" in opened) return outOfDescriptors(opened.error) ? files.fail(opened.error) : undefined;
   if (!opened.stats.isFile()) {
     files.closeFile(opened.fd);
     return undefined;
@@ -336,11 +335,11 @@ async function precompressedOr(
 ): Promise<BodySource | null> {
   for (const [coding, suffix] of tries) {
     const v = await files.open(path + suffix);
-    if (v === "exhausted") {
+    if ("error" in v) {
+      if (!outOfDescriptors(v.error)) continue;
       files.closeFile(fd);
-      return files.unavailable();
+      return files.fail(v.error);
     }
-    if (v === null) continue;
     if (!v.stats.isFile()) {
       files.closeFile(v.fd);
       continue;
@@ -386,7 +385,7 @@ async function sendCompressed(
     if (body === undefined) {
       let data: Buffer;
       try {
-        data = content ?? (await files.readAt(fd, fs.size, 0));
+        data = content ?? (await readAt(fd, fs.size));
       } finally {
         files.closeFile(fd);
       }
@@ -414,6 +413,14 @@ async function sendCompressed(
   }
   // Without chunked framing the body ends when the connection does (the base class closes it).
   return new EncodingSource(files.fileSource(fd, fs.size), coding, chunked, fs.size);
+}
+
+/** Reads the first `length` bytes of `fd` (fewer if it shrank). */
+function readAt(fd: number, length: number): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const buf = Buffer.allocUnsafe(length);
+    read(fd, buf, 0, length, 0, (e, n) => (e ? fail(e) : done(n === length ? buf : buf.subarray(0, n))));
+  });
 }
 
 // ---- logs --------------------------------------------------------------------------
