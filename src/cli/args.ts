@@ -19,7 +19,7 @@
  * exists and whether `--bind` resolves are for `main.ts` to find out.
  */
 
-import { pyRepr } from "../handler/py-format.js";
+import { pyRepr } from "../python/repr.js";
 import { MAX_WORKERS } from "../protocol/limits.js";
 import { headerProblem, splitHeaderArg, type HeaderPair } from "../static/response-headers.js";
 
