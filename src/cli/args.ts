@@ -54,6 +54,7 @@ export interface CliOptions {
 export type ParseResult =
   | { kind: "run"; options: CliOptions }
   | { kind: "help" }
+  | { kind: "version" }
   | { kind: "error"; message: string };
 
 /** Python's defaults (`_main()`), before any argument is read. */
@@ -71,7 +72,7 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   workers: 1,
 });
 
-type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles";
+type FlagDest = "help" | "version" | "cgi" | "follow_symlinks" | "exclude_dotfiles";
 type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers";
 
 /** One optional argument: its option strings, in argparse's order (short first). */
@@ -90,6 +91,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--follow-symlinks"], dest: "follow_symlinks", takesValue: false },
   { flags: ["--exclude-dotfiles"], dest: "exclude_dotfiles", takesValue: false },
   { flags: ["--workers"], dest: "workers", takesValue: true },
+  // --version (issue 16): prints the package version and the runtime, exits 0.
+  { flags: ["--version"], dest: "version", takesValue: false },
 ];
 
 const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((f) => [f, o] as const)));
@@ -98,7 +101,7 @@ const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((
 export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
                    [--tls-cert PATH] [--tls-key PATH]
                    [--tls-password-file PATH] [--follow-symlinks]
-                   [--exclude-dotfiles] [--workers N]
+                   [--exclude-dotfiles] [--workers N] [--version]
                    [port]
 `;
 
@@ -128,6 +131,7 @@ options:
                         out of listings (default: serve them)
   --workers N           serve with N processes sharing the port; auto: one per
                         CPU core (default: 1)
+  --version             show the version and the JavaScript runtime, and exit
 `;
 
 /** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. */
@@ -285,6 +289,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
         }
         for (const [action, value] of actions) {
           if (action.dest === "help") return { kind: "help" };
+          if (action.dest === "version") return { kind: "version" };
           if (action.dest === "workers") workersText = value!;
           else if (action.takesValue) options[action.dest] = value!;
           else options[action.dest] = true;

@@ -51,6 +51,7 @@ import { CGIHTTPRequestHandler } from "../cgi/cgi-handler.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
+import { versionLine } from "./version.js";
 
 /** Seconds SIGTERM waits for requests in flight before closing their connections. */
 export const DRAIN_TIMEOUT = 10;
@@ -431,6 +432,10 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     const parsed = parseArgs(argv);
     if (parsed.kind === "help") {
       io.stdout.write(HELP);
+      return 0;
+    }
+    if (parsed.kind === "version") {
+      io.stdout.write(versionLine());
       return 0;
     }
     if (parsed.kind === "error") throw new UsageError(parsed.message);
