@@ -28,7 +28,8 @@ test("--version is parsed like argparse's version action", () => {
   assert.deepEqual(parseArgs(["8080", "--version", "--cgi"]), { kind: "version" });
   assert.deepEqual(parseArgs(["--vers"]), { kind: "version" }); // a unique prefix
   assert.deepEqual(parseArgs(["--help", "--version"]), { kind: "help" }); // left to right
-  assert.equal(parseArgs(["--bogus", "--version"]).kind, "error");
+  assert.deepEqual(parseArgs(["--bogus", "--version"]), { kind: "version" }); // unknown arguments are reported at the end
+  assert.equal(parseArgs(["-b", "--version"]).kind, "error"); // an error before it wins
 });
 
 test("runtimeName tells Node.js, Bun and Deno apart by process.versions", () => {
