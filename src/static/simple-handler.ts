@@ -17,8 +17,9 @@
  * inside the directory's real path unless `follow_symlinks` is set.
  */
 
-import { closeSync, constants, fstatSync, openSync, read, readlinkSync, readSync, statSync, type Stats } from "node:fs";
-import { readdir, realpath, stat } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, read, readSync, statSync, type Stats } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
+import { readdirTyped, readlinkBuffer } from "./fs-compat.js";
 import { join } from "node:path";
 import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
@@ -543,7 +544,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       const root = await this.#rootPath();
       let real: Buffer;
       try {
-        real = readlinkSync(`/proc/self/fd/${fd}`, { encoding: "buffer" });
+        real = readlinkBuffer(`/proc/self/fd/${fd}`);
       } catch {
         real = await realpath(fsPath, { encoding: "buffer" }); // no /proc: the path's, checked just after opening
       }
@@ -635,7 +636,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     let dirents;
     try {
       if (fsPath === null) throw new Error("unencodable path");
-      dirents = await readdir(fsPath, { withFileTypes: true, encoding: "buffer" });
+      dirents = await readdirTyped(fsPath);
     } catch (e) {
       if (outOfDescriptors(e)) return this.#unavailable();
       this.send_error(404, "No permission to list directory");
