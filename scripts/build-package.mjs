@@ -17,14 +17,18 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-const r = spawnSync("npx", ["tsc", "-p", "tsconfig.json", "--sourceMap", "false", "--declarationMap", "false"], {
+const root = new URL("..", import.meta.url).pathname;
+rmSync(join(root, "dist"), { recursive: true, force: true });
+// The project's own tsc, by path: under `npm install -g .`, npx would look
+// for a global one.
+const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json", "--sourceMap", "false", "--declarationMap", "false"], {
   stdio: "inherit",
-  cwd: new URL("..", import.meta.url),
+  cwd: root,
 });
 if (r.status !== 0) process.exit(r.status ?? 1);
 
-const dist = new URL("../dist/", import.meta.url).pathname;
+const dist = join(root, "dist");
 const RELATIVE_JS = /((?:from |import\()["'])(\.{1,2}\/[^"']+)\.js(["'])/g;
 for (const entry of readdirSync(dist, { recursive: true })) {
   if (!entry.endsWith(".d.ts")) continue;

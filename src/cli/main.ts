@@ -52,6 +52,7 @@ import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
 import { versionLine } from "./version.js";
+import { missingPermissions, permissionMessage } from "./runtime-check.js";
 
 /** Seconds SIGTERM waits for requests in flight before closing their connections. */
 export const DRAIN_TIMEOUT = 10;
@@ -362,6 +363,9 @@ async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue)
 
 /** Serves until a signal; resolves to the exit status. */
 async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
+  // Issue 16: a runtime that would refuse what the options need (Deno's permissions) stops here with one line.
+  const missing = missingPermissions(options);
+  if (missing.length > 0) throw new CliError(permissionMessage(missing));
   const directory = await checkDirectory(options.directory);
   const Handler = chooseHandler(options, directory);
   const Server = chooseServer(options, await readPasswordFile(options.tls_password_file));

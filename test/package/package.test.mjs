@@ -79,6 +79,15 @@ test("npx http.server --version runs from the folder the tarball was installed i
   assert.match(help, /^usage: http\.server /);
 });
 
+test("the README's quick start: `npm install -g .` from the clone gives a command that works from any folder", () => {
+  const prefix = join(work, "global");
+  run("npm", ["install", "-g", ".", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error"], { cwd: ROOT });
+  const out = run(join(prefix, "bin", "http.server"), ["--version"], { cwd: work });
+  assert.equal(out, `http.server ${PKG.version} (Node.js ${process.version})\n`);
+  // `npx -p /path/to/clone http.server`, the way without installing.
+  assert.equal(run("npx", ["--yes", "-p", ROOT, "http.server", "--version"], { cwd: work }), out);
+});
+
 // One consumer program, type-checked in each mode; it subclasses a handler,
 // serves one request on 127.0.0.1 and prints what it got. The
 // @ts-expect-error lines fail the compile if the types were `any`.

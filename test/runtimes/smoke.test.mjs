@@ -46,6 +46,7 @@ const START_MS = 15_000;
 /** The argv that runs `script` under runtime `rt`. */
 function command(rt, script, args) {
   if (rt.name === "deno") return [rt.bin, ["run", "--allow-all", script, ...args]];
+  if (rt.name === "deno-bare") return [rt.bin, ["run", "--no-prompt", script, ...args]]; // no permission granted
   return [rt.bin, [script, ...args]];
 }
 
@@ -216,6 +217,15 @@ for (const name of NAMES) {
       }
       assert.doesNotMatch(cli.out.stderr, NO_STACK);
     });
+
+    if (name === "deno") {
+      test("without permissions the command fails with one line naming the flags", async () => {
+        const cli = start({ ...rt, name: "deno-bare" }, BIN, ["0", "-b", "127.0.0.1", "-d", www, "--cgi"]);
+        assert.deepEqual(await cli.exited, { code: 1, signal: null });
+        assert.equal(cli.out.stdout, "");
+        assert.match(cli.out.stderr, /^http\.server: error: Deno has not granted net, read, env, sys, run access: run it as `deno run -A …` \(or with --allow-net --allow-read --allow-env --allow-sys --allow-run\)\n$/);
+      });
+    }
 
     test(gaps.workers ? "--workers 2 fails with one clear line" : "--workers 2 serves from two processes", async () => {
       if (gaps.workers) {
