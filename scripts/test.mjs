@@ -2,7 +2,7 @@
 // node's test runner under c8, which reports line coverage of src/ and fails
 // below the threshold.
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: "inherit" });
@@ -13,6 +13,13 @@ const run = (cmd, args) => {
 rmSync("build", { recursive: true, force: true });
 run("npx", ["tsc", "-p", "tsconfig.test.json"]);
 run("npx", ["tsc", "-p", "tsconfig.json"]);
+// Every build/test/**/*.test.js by name: Node.js 22+ reads `node --test DIR`
+// as a file pattern, not a folder to search, so a folder would run nothing.
+const allTests = () =>
+  readdirSync("build/test", { recursive: true })
+    .filter((f) => f.endsWith(".test.js"))
+    .sort()
+    .map((f) => `build/test/${f}`);
 const files = process.argv.slice(2);
 run("npx", [
   "c8",
@@ -25,5 +32,5 @@ run("npx", [
   "node",
   "--test",
   "--test-reporter=spec",
-  ...(files.length > 0 ? files : ["build/test/"]),
+  ...(files.length > 0 ? files : allTests()),
 ]);
