@@ -6,13 +6,13 @@
  * Strategy: the version is read from the package's own package.json, found by
  * walking up from this module's folder (it is `dist/cli/` when installed and
  * `build/src/cli/` under the tests), so it can never drift from what npm
- * installed. The runtime is told apart by `process.versions`, which Bun and
- * Deno fill in alongside their Node.js compatibility version.
+ * installed. The runtime comes from `runtime.ts`.
  */
 
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runtime } from "../runtime.js";
 
 /** The package's name, as in package.json. */
 const PACKAGE_NAME = "http.server";
@@ -35,10 +35,8 @@ export function packageVersion(from: string = dirname(fileURLToPath(import.meta.
 
 /** The runtime running this process: `Node.js v20.19.0`, `Bun 1.2.0`, `Deno 2.1.0`. */
 export function runtimeName(versions: NodeJS.ProcessVersions = process.versions): string {
-  const v = versions as NodeJS.ProcessVersions & { bun?: string; deno?: string };
-  if (typeof v.bun === "string") return `Bun ${v.bun}`;
-  if (typeof v.deno === "string") return `Deno ${v.deno}`;
-  return `Node.js v${v.node}`;
+  const { name, version } = runtime(versions);
+  return name === "Node.js" ? `Node.js v${version}` : `${name} ${version}`;
 }
 
 /** The line `--version` prints (with its newline). */

@@ -12,6 +12,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseArgs } from "../../src/cli/args.js";
 import { packageVersion, runtimeName } from "../../src/cli/version.js";
+import { runtimeToken } from "../../src/runtime.js";
+import { BaseHTTPRequestHandler } from "../../src/handler/base-handler.js";
 import { startCli } from "./cli-process.js";
 
 const PKG = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -52,4 +54,12 @@ test("packageVersion walks up to this package's package.json and skips others", 
   await writeFile(join(deep, "package.json"), "{not json");
   assert.equal(packageVersion(deep), "1.2.3");
   assert.equal(packageVersion(), PKG.version);
+});
+
+test("runtimeToken (the Server header's sys_version) names the runtime, not the Node.js version it imitates", () => {
+  const node = { node: "26.3.0" } as NodeJS.ProcessVersions;
+  assert.equal(runtimeToken(node), "Node.js/26.3.0");
+  assert.equal(runtimeToken({ ...node, bun: "1.4.5" }), "Bun/1.4.5");
+  assert.equal(runtimeToken({ ...node, deno: "2.9.6" }), "Deno/2.9.6");
+  assert.equal(BaseHTTPRequestHandler.prototype.sys_version, `Node.js/${process.versions.node}`);
 });

@@ -154,6 +154,8 @@ for (const name of NAMES) {
         assert.equal(file.body, "hello, world\n");
         assert.equal(file.headers["content-type"], "text/plain; charset=utf-8");
         assert.equal(file.headers["content-length"], "13");
+        const token = { bun: "Bun/", deno: "Deno/" }[name] ?? "Node.js/";
+        assert.ok(file.headers.server.startsWith(`SimpleHTTP/0.6 ${token}`), file.headers.server);
         const listing = await fetchOnce(`${base}/`);
         assert.equal(listing.status, 200);
         assert.match(listing.body, /<a href="hello\.txt">hello\.txt<\/a>/);
