@@ -31,9 +31,14 @@ export function readlinkBuffer(path: string): Buffer {
   return asBuffer(readlinkSync(path, { encoding: "buffer" }));
 }
 
-/** `readdir(path, { withFileTypes: true, encoding: "buffer" })`, always with entry types. */
-export async function readdirTyped(path: Buffer): Promise<DirEntry[]> {
-  const entries = (await readdir(path, { withFileTypes: true, encoding: "buffer" })) as unknown as (DirEntry | Uint8Array)[];
+/** What `readdir(path, { withFileTypes: true, encoding: "buffer" })` returns: Dirents, or (Bun) bare names. */
+type ReadTyped = (path: Buffer) => Promise<(DirEntry | Uint8Array)[]>;
+
+const readTyped: ReadTyped = (path) => readdir(path, { withFileTypes: true, encoding: "buffer" }) as unknown as Promise<(DirEntry | Uint8Array)[]>;
+
+/** `readdir(path, { withFileTypes: true, encoding: "buffer" })`, always with entry types (`read`: for tests). */
+export async function readdirTyped(path: Buffer, read: ReadTyped = readTyped): Promise<DirEntry[]> {
+  const entries = await read(path);
   if (entries.every((e) => !(e instanceof Uint8Array))) return entries as DirEntry[];
   const slash = Buffer.from("/");
   return Promise.all(
