@@ -16,9 +16,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { ensureRuntime } from "../../scripts/runtimes.mjs";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
@@ -86,6 +87,18 @@ test("the README's quick start: `npm install -g .` from the clone gives a comman
   assert.equal(out, `http.server ${PKG.version} (Node.js ${process.version})\n`);
   // `npx -p /path/to/clone http.server`, the way without installing.
   assert.equal(run("npx", ["--yes", "-p", ROOT, "http.server", "--version"], { cwd: work }), out);
+});
+
+test("Bun and Deno run the installed command and load the package both ways", () => {
+  writeFileSync(join(app, "m.mjs"), 'import { HTTPServer } from "http.server";\nconsole.log(typeof HTTPServer);\n');
+  writeFileSync(join(app, "c.cjs"), 'const { HTTPServer } = require("http.server");\nconsole.log(typeof HTTPServer);\n');
+  const bun = ensureRuntime("bun");
+  const env = { ...process.env, PATH: `${dirname(bun.bin)}:${process.env.PATH}` };
+  assert.equal(run("bunx", ["--bun", "http.server", "--version"], { cwd: app, env }), `http.server ${PKG.version} (Bun ${bun.version})\n`);
+  assert.equal(run(bun.bin, ["m.mjs"], { cwd: app }) + run(bun.bin, ["c.cjs"], { cwd: app }), "function\nfunction\n");
+  const deno = ensureRuntime("deno");
+  assert.match(run(deno.bin, ["run", "-A", "npm:http.server", "--version"], { cwd: app }), new RegExp(`^http\\.server ${PKG.version} \\(Deno \\d`));
+  assert.equal(run(deno.bin, ["run", "-A", "m.mjs"], { cwd: app }) + run(deno.bin, ["run", "-A", "c.cjs"], { cwd: app }), "function\nfunction\n");
 });
 
 // One consumer program, type-checked in each mode; it subclasses a handler,
