@@ -22,7 +22,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { request } from "node:http";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
-import { RUNTIMES, ensureRuntime } from "../scripts/runtimes.mjs";
+import { MAIN_RUNTIMES, ensureRuntime } from "../scripts/runtimes.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const BENCH = join(ROOT, "bench");
@@ -34,7 +34,7 @@ const opt = (name, dflt) => {
 const smoke = args.includes("--smoke");
 const seconds = smoke ? 1 : Number(opt("--seconds", 3));
 const rounds = smoke ? 1 : Number(opt("--rounds", 2));
-const names = opt("--runtimes", Object.keys(RUNTIMES).join(",")).split(",");
+const names = opt("--runtimes", MAIN_RUNTIMES.join(",")).split(",");
 const outFile = opt("--out", join(BENCH, "RESULTS.md"));
 
 if (!existsSync(join(ROOT, "dist/index.js"))) {

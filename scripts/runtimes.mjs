@@ -11,7 +11,7 @@
 //
 //   node scripts/runtimes.mjs [name ...]   install (default: all) and print each binary
 //
-// Names: node20, node22, node24, bun, deno.
+// Names: node20, node22, node24, bun, deno; node20.18 (for the package test).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -25,7 +25,13 @@ export const RUNTIMES = {
   node24: { spec: "node@24", bin: "node_modules/node/bin/node", major: 24 },
   bun: { spec: "bun@1", bin: "node_modules/.bin/bun" },
   deno: { spec: "deno@2", bin: "node_modules/.bin/deno" },
+  // The last Node.js 20 without require() of ES modules: only the package
+  // test uses it, to check the error require() gives there.
+  "node20.18": { spec: "node@20.18.3", bin: "node_modules/node/bin/node", major: 20.18, extra: true },
 };
+
+/** The runtimes the smoke suites and the benchmark run on (not the extra ones). */
+export const MAIN_RUNTIMES = Object.keys(RUNTIMES).filter((name) => !RUNTIMES[name].extra);
 
 export const CACHE = process.env.HTTP_SERVER_RUNTIMES_DIR || join(homedir(), ".cache", "http.server-runtimes");
 

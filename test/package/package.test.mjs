@@ -54,6 +54,13 @@ before(() => {
   mkdirSync(app);
   writeFileSync(join(app, "package.json"), '{ "name": "app", "private": true }\n');
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: app });
+  // Two one-line users of the installed package, one per module system.
+  writeFileSync(join(app, "m.mjs"), 'import { HTTPServer } from "http.server";\nconsole.log(typeof HTTPServer);\n');
+  writeFileSync(join(app, "c.cjs"), 'const { HTTPServer } = require("http.server");\nconsole.log(typeof HTTPServer);\n');
+});
+
+test("the installed package loads with import and require() on this Node.js", () => {
+  assert.equal(run(process.execPath, ["m.mjs"], { cwd: app }) + run(process.execPath, ["c.cjs"], { cwd: app }), "function\nfunction\n");
 });
 
 test("the tarball holds dist/ with types, README, LICENSE, CHANGELOG and package.json only", () => {
@@ -90,8 +97,6 @@ test("the README's quick start: `npm install -g .` from the clone gives a comman
 });
 
 test("Bun and Deno run the installed command and load the package both ways", () => {
-  writeFileSync(join(app, "m.mjs"), 'import { HTTPServer } from "http.server";\nconsole.log(typeof HTTPServer);\n');
-  writeFileSync(join(app, "c.cjs"), 'const { HTTPServer } = require("http.server");\nconsole.log(typeof HTTPServer);\n');
   const bun = ensureRuntime("bun");
   const env = { ...process.env, PATH: `${dirname(bun.bin)}:${process.env.PATH}` };
   assert.equal(run("bunx", ["--bun", "http.server", "--version"], { cwd: app, env }), `http.server ${PKG.version} (Bun ${bun.version})\n`);
@@ -99,6 +104,15 @@ test("Bun and Deno run the installed command and load the package both ways", ()
   const deno = ensureRuntime("deno");
   assert.match(run(deno.bin, ["run", "-A", "npm:http.server", "--version"], { cwd: app }), new RegExp(`^http\\.server ${PKG.version} \\(Deno \\d`));
   assert.equal(run(deno.bin, ["run", "-A", "m.mjs"], { cwd: app }) + run(deno.bin, ["run", "-A", "c.cjs"], { cwd: app }), "function\nfunction\n");
+});
+
+test("on Node.js 20.18 (no require() of ES modules) require() throws the documented error; import works", () => {
+  const old = ensureRuntime("node20.18");
+  assert.equal(old.version, "v20.18.3");
+  const r = spawnSync(old.bin, ["c.cjs"], { cwd: app, encoding: "utf8" });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /Error: http\.server: require\("http\.server"\) needs Node\.js 20\.19\+ or 22\.12\+ \(require\(\) of ES modules\); this is Node\.js v20\.18\.3\. Upgrade Node\.js, or load it with `await import\("http\.server"\)`\./);
+  assert.equal(run(old.bin, ["m.mjs"], { cwd: app }), "function\n");
 });
 
 // One consumer program, type-checked in each mode; it subclasses a handler,

@@ -23,13 +23,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { RUNTIMES, ensureRuntime } from "../../scripts/runtimes.mjs";
+import { MAIN_RUNTIMES, ensureRuntime } from "../../scripts/runtimes.mjs";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const BIN = join(ROOT, "dist/cli/bin.js");
 const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 const OWN = `node${process.versions.node.split(".")[0]}`;
-const NAMES = process.env.RUNTIMES ? process.env.RUNTIMES.split(",").filter(Boolean) : Object.keys(RUNTIMES).filter((n) => n !== OWN);
+const NAMES = process.env.RUNTIMES ? process.env.RUNTIMES.split(",").filter(Boolean) : MAIN_RUNTIMES.filter((n) => n !== OWN);
 
 /**
  * What each runtime cannot do, with the one-line error the command gives
