@@ -9,7 +9,7 @@
 // Not part of `npm test` (packing rebuilds dist/, which the unit tests'
 // CLI children would trip over); .ci/run runs it:
 //
-//   node --test test/package/
+//   node --test test/package/package.test.mjs
 //
 // Needs the npm registry for the tarball's one dependency (mime-db; npm's
 // cache serves it on later runs).

@@ -7,8 +7,8 @@
 // Not part of `npm test` (the full suite runs there, on the machine's
 // Node.js); .ci/run runs it after `npm test`:
 //
-//   node --test test/runtimes/            # every runtime but the machine's own Node.js
-//   RUNTIMES=bun,deno node --test test/runtimes/
+//   node --test test/runtimes/smoke.test.mjs            # every runtime but the machine's own Node.js
+//   RUNTIMES=bun,deno node --test test/runtimes/smoke.test.mjs
 //
 // The runtimes come from the npm registry through scripts/runtimes.mjs
 // (cached outside the work tree). dist/ must be built (`npm test` or
