@@ -20,7 +20,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { request } from "node:http";
-import { cpus, release } from "node:os";
+import { cpus, loadavg, release } from "node:os";
 import { join } from "node:path";
 import { MAIN_RUNTIMES, ensureRuntime } from "../scripts/runtimes.mjs";
 
@@ -142,6 +142,7 @@ const median = (xs) => {
 };
 
 const started = Date.now();
+const loadAtStart = loadavg()[0].toFixed(1);
 const rows = [];
 for (const name of names) {
   const rt = ensureRuntime(name);
@@ -171,7 +172,7 @@ const lines = [
   "<!-- runtimes:start (bench/runtimes.mjs writes this section) -->",
   "## Runtimes: ours against each runtime's own server",
   "",
-  `\`node bench/runtimes.mjs\` at commit ${commit}: ${cpus().length} cores shared with other work, Linux ${release()}; server pinned to core 0, \`wrk -t1 -c50\` to core 1; ${rounds} rounds of ${seconds} s per server, median requests/s. Took ${took} s.`,
+  `\`node bench/runtimes.mjs\` at commit ${commit}: ${cpus().length} cores shared with other work, Linux ${release()}; server pinned to core 0, \`wrk -t1 -c50\` to core 1; ${rounds} rounds of ${seconds} s per server, median requests/s; load average ${loadAtStart} at the start (other work on the machine). Took ${took} s.`,
   "Ours: `bench/servers/ours.mjs --quiet` (hello) and `bench/servers/ours-static.mjs --quiet` (file), logging off. Native: `bench/servers/native.mjs` — `node:http`, `Bun.serve` or `Deno.serve`; its file answer reads the file per request with no validators or path checks (Bun's sends it with sendfile).",
   "",
 ];
