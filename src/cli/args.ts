@@ -20,6 +20,7 @@
  */
 
 import { pyRepr } from "../handler/py-format.js";
+import { MAX_WORKERS } from "../protocol/limits.js";
 
 /** The program name in usage and error lines. */
 export const PROG = "http.server";
@@ -133,9 +134,6 @@ options:
                         CPU core (default: 1)
   --version             show the version and the JavaScript runtime, and exit
 `;
-
-/** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. */
-const MAX_WORKERS = 256;
 
 /** Highest TCP port. */
 const MAX_PORT = 65535;
