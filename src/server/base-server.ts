@@ -27,6 +27,7 @@ import { pyRepr } from "../python/repr.js";
 import { SocketReader } from "../handler/rfile.js";
 import { LINGER_TIMEOUT } from "../protocol/limits.js";
 import type { AddressFamily, ServerAddress } from "./address.js";
+import { claimsHttp2, closeHttp2, offersHttp2, serveHttp2 } from "./http2.js";
 import { ConnectionCap, defaultMaxConnections } from "./connection-cap.js";
 
 /** The handler interface the server drives. */
@@ -75,6 +76,12 @@ export class BaseServer {
    * connections alone can never exhaust the process's descriptors.
    */
   declare max_connections: number | null;
+  /**
+   * Extension (not in CPython): serve HTTP/2 to cleartext connections that
+   * open with its preface (prior knowledge); others are served as before.
+   * Over TLS, HTTP/2 is offered by putting `"h2"` in `alpn_protocols`.
+   */
+  declare http2: boolean;
 
   /** Accepted connections not yet taken by the loop (the backlog's part). */
   readonly #queue: Socket[] = [];
@@ -281,6 +288,8 @@ export class BaseServer {
 
   /** Constructs the handler for one connection and runs setup, handle and finish. */
   async finish_request(request: Socket, client_address: ClientAddress): Promise<void> {
+    // HTTP/2 (ALPN h2, or cleartext prior knowledge with `http2`): one handler per stream (server/http2.ts).
+    if (offersHttp2(this) && (await claimsHttp2(this, request))) return serveHttp2(this, request, client_address);
     const handler = new this.RequestHandlerClass(request, client_address, this);
     await handler.setup();
     try {
@@ -328,6 +337,7 @@ export class BaseServer {
     this.#closing = true;
     for (const request of this.#queue.splice(0)) request.destroy();
     for (const request of this.#active.keys()) {
+      if (closeHttp2(request)) continue; // GOAWAY; streams in flight finish
       const reader = SocketReader._of(request);
       if (reader === undefined || reader._idle) request.destroy();
     }
@@ -447,6 +457,7 @@ export class TCPServer extends BaseServer {
 const tcp = TCPServer.prototype;
 BaseServer.prototype.timeout = null;
 BaseServer.prototype.max_connections = null;
+BaseServer.prototype.http2 = false;
 tcp.address_family = null;
 tcp.socket_type = "SOCK_STREAM";
 tcp.request_queue_size = 5;
