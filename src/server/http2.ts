@@ -245,7 +245,7 @@ class Budget {
     if (s.destroyed || s.closed) return;
     writeLog(`${this.#who} - - [${logDateTimeString()}] HTTP/2 connection closed: ${why}\n`);
     s.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
-    s.destroy();
+    s.destroy(); // node:http2 follows with its own GOAWAY NO_ERROR; clients act on the first
   }
 }
 
