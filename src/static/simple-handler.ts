@@ -24,7 +24,9 @@ import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
 import { SocketWriter, type WFile } from "../handler/wfile.js";
 import { contentRange, decide, etagFor, multipartByteranges, newBoundary, type Range } from "./conditional.js";
+import { ArchiveError, archiveFormat } from "./archive.js";
 import { renderListing, sortEntries, type ListingEntry } from "./directory-listing.js";
+import { listingIsOurs, sendArchive, sendListing, type ListingMode } from "./listing.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { translatePath } from "./translate-path.js";
 import { fsDecode, fsEncode } from "./url.js";
@@ -372,6 +374,30 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * hidden files like any other. The CLI's `--exclude-dotfiles`.
    */
   declare exclude_dotfiles: boolean;
+  /**
+   * Extension (not in CPython): how a directory without an index page is
+   * answered. `"python"` (the default): CPython's page, byte for byte;
+   * `"rich"`: a sortable table (see listing-rich.ts); `"off"`: 404. In any
+   * mode but `"off"`, `Accept: application/json` gets the entries as JSON.
+   * The CLI's `--listing`.
+   */
+  declare listing: ListingMode;
+  /**
+   * Extension (not in CPython): `GET /dir/?download=zip` (`tar`, `tar.gz`)
+   * streams the folder as an archive. `false` by default. The CLI's `--archives`.
+   */
+  declare archives: boolean;
+  /**
+   * Extension (not in CPython): a URL shown as a QR code on the rich listing,
+   * or `null` (the default). The CLI's `--qr`.
+   */
+  declare listing_qr: string | null;
+  /**
+   * Extension (not in CPython): the URL path at which `directory` is served,
+   * ending in `/`: where the rich listing's breadcrumb starts. `"/"` by
+   * default; a share link's prefix under `--share`.
+   */
+  declare listing_base: string;
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
@@ -390,7 +416,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       try {
         await this.copyfile(f, this.wfile);
       } catch (e) {
-        if (!(e instanceof FileReadError)) throw e;
+        if (!(e instanceof FileReadError) && !(e instanceof ArchiveError)) throw e;
         // Content-Length cannot be honoured: closing is the only honest end,
         // and the client sees the body cut short.
         this.log_error("%s; connection closed", e.message);
@@ -448,6 +474,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         this.end_headers();
         return null;
       }
+      // Extension: a folder as an archive (see archive.ts).
+      const format = this.archives ? archiveFormat(parts.query) : null;
+      if (format !== null) return sendArchive(this, path, format);
       let index: Opened | null = null;
       for (const name of this.index_pages) {
         const candidate = await this.#open(join(path, name));
@@ -631,6 +660,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * directory cannot be read.
    */
   async list_directory(path: string): Promise<Source | null> {
+    if (listingIsOurs(this)) {
+      // Extension: --listing rich/off, the JSON listing (see listing.ts).
+      const body = await sendListing(this, path);
+      return body === null ? null : new BytesSource(body);
+    }
     const fsPath = fsEncode(path);
     let dirents;
     try {
@@ -712,3 +746,7 @@ proto.index_pages = ["index.html", "index.htm"];
 proto.extensions_map = { ...DEFAULT_EXTENSIONS_MAP };
 proto.follow_symlinks = false;
 proto.exclude_dotfiles = false;
+proto.listing = "python";
+proto.archives = false;
+proto.listing_qr = null;
+proto.listing_base = "/";
