@@ -51,9 +51,15 @@ import { CGIHTTPRequestHandler } from "../cgi/cgi-handler.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
+import { shareHandler } from "../static/share-handler.js";
+import { terminalQr } from "./qr.js";
+import { ShareLifetime, formatDuration, shareUrls } from "./share.js";
 
 /** Seconds SIGTERM waits for requests in flight before closing their connections. */
 export const DRAIN_TIMEOUT = 10;
+
+/** The longest a timer can wait (ms): an end of a share waits for downloads in flight up to this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Where the command writes: `process.stdout` / `process.stderr` fit. */
 export interface Output {
@@ -108,6 +114,8 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
   Handler.prototype.protocol_version = options.protocol;
   Handler.prototype.follow_symlinks = options.follow_symlinks;
   Handler.prototype.exclude_dotfiles = options.exclude_dotfiles;
+  Handler.prototype.listing = options.listing;
+  Handler.prototype.archives = options.archives;
   return Handler;
 }
 
@@ -362,19 +370,51 @@ async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue)
 /** Serves until a signal; resolves to the exit status. */
 async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
   const directory = await checkDirectory(options.directory);
-  const Handler = chooseHandler(options, directory);
+  let Handler = chooseHandler(options, directory);
   const Server = chooseServer(options, await readPasswordFile(options.tls_password_file));
   const scheme = options.tls_cert !== null ? "HTTPS" : "HTTP";
-  const printBanner = ([host, port]: ServerAddress): void => {
+  // Extension (issue 15): a share link wraps the handler; it ends the run when it expires or is spent.
+  const share = options.share === null ? null : new ShareLifetime(options.share_forever ? null : options.share);
+  let prefix: string | null = null;
+  if (share !== null) {
+    const Shared = shareHandler(Handler as typeof SimpleHTTPRequestHandler, { max_downloads: options.max_downloads, on_exhausted: () => share.exhaust() });
+    prefix = Shared.share_prefix;
+    Handler = Shared;
+  }
+  /** The URLs to print: the LAN ones, or with a share link its loopback and LAN ones. */
+  const urlsOf = (host: string, port: number): [string, string | null][] => {
+    const lan = lanUrls(host, port, scheme.toLowerCase());
+    return prefix === null ? lan : shareUrls(prefix, host, port, scheme.toLowerCase(), lan);
+  };
+  /** `--qr`'s URL: the first LAN URL (the share's with --share), else the first one printed. */
+  const qrUrl = ([host, port]: ServerAddress): string => {
+    const urls = urlsOf(host, port);
+    return (urls.find(([, iface]) => iface !== null) ?? urls[0])?.[0] ?? `${scheme.toLowerCase()}://${hostPort(host, port)}/`;
+  };
+  const listening = (httpd: HTTPServer): HTTPServer => {
+    if (options.qr) (Handler as typeof SimpleHTTPRequestHandler).prototype.listing_qr = qrUrl(httpd.server_address);
+    return httpd;
+  };
+  const printBanner = (address: ServerAddress): void => {
+    const [host, port] = address;
     let text = banner(scheme, host, port) + "\n";
-    for (const [url, iface] of lanUrls(host, port, scheme.toLowerCase())) text += `  ${url} (${iface})\n`;
+    if (prefix !== null) {
+      const until = options.share_forever ? "no expiry" : `expires in ${formatDuration(options.share!)}`;
+      const limit = options.max_downloads === null ? "" : `, ${options.max_downloads} download(s)`;
+      text += `Share link (read-only, ${until}${limit}):\n`;
+    }
+    for (const [url, iface] of urlsOf(host, port)) text += iface === null ? `  ${url}\n` : `  ${url} (${iface})\n`;
     io.stdout.write(text);
+    if (options.qr) {
+      const url = qrUrl(address);
+      void terminalQr(url, (io.stdout as { isTTY?: boolean }).isTTY === true).then((qr) => io.stdout.write(`QR code for ${url}\n${qr}`));
+    }
   };
   if (options.workers !== 1) {
     // Extension: `--workers`. This runs in the primary and again in every worker (see server/workers.ts).
     const targets = await bindTargets(options.bind);
     try {
-      return await serveWorkers(() => listen(Server, Handler, targets, options.port), {
+      return await serveWorkers(() => listen(Server, Handler, targets, options.port).then(listening), {
         workers: options.workers,
         signals: io.signals ?? process,
         drain_timeout: DRAIN_TIMEOUT,
@@ -387,14 +427,22 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
       throw new CliError(describe(e)); // a worker could not start: its message
     }
   }
-  const httpd = await listen(Server, Handler, await bindTargets(options.bind), options.port);
+  const httpd = listening(await listen(Server, Handler, await bindTargets(options.bind), options.port));
   printBanner(httpd.server_address);
 
   const served = httpd.serve_forever().then(
     () => null,
     (e: unknown) => e,
   );
-  const outcome = await Promise.race([signals.next(), served.then((e) => ({ failed: e }))]);
+  const ended = share === null ? new Promise<never>(() => {}) : share.ended.then((why) => ({ share: why }));
+  const outcome = await Promise.race([signals.next(), served.then((e) => ({ failed: e })), ended]);
+  share?.cancel();
+  if (typeof outcome === "object" && "share" in outcome) {
+    // Extension: the share link expired or was spent. Stop accepting; downloads in flight finish (until a signal).
+    io.stdout.write(outcome.share === "expired" ? "\nShare link expired, exiting.\n" : "\nShare link used up (--max-downloads), exiting.\n");
+    await drain(httpd, MAX_TIMER_MS, signals);
+    return 0;
+  }
 
   if (outcome === "SIGTERM") {
     io.stdout.write("\nSIGTERM received, finishing requests in flight, exiting.\n");
