@@ -4,7 +4,7 @@
  *
  * Strategy: `wantsJson()` is content negotiation reduced to the one question
  * asked (RFC 9110 §12.5.1): JSON is sent only when the client ranks
- * `application/json` strictly above `text/html` — so a browser (`text/html,
+ * `application/json` above `text/html` — so a browser (`text/html,
  * …, *∕*;q=0.8`), curl (`*∕*`) or a request without `Accept` keeps the HTML
  * page, byte for byte. `renderJson()` writes the entries in the order and
  * under the rules of the HTML (the handler passes the same list).
@@ -21,8 +21,12 @@
 import type { DirEntry } from "./dir-entries.js";
 import { quote } from "./url.js";
 
-/** The `q` of a media type under an Accept header's most specific matching range (0 when none matches). */
-function qualityOf(accept: string, type: string, subtype: string): number {
+/**
+ * The `q` of a media type under an Accept header's most specific matching
+ * range (0 when none matches), and how specific that range is (2 exact,
+ * 1 `type/*`, 0 `*∕*`, -1 none).
+ */
+function qualityOf(accept: string, type: string, subtype: string): [q: number, specificity: number] {
   let best = -1;
   let bestQ = 0;
   for (const part of accept.split(",")) {
@@ -47,18 +51,21 @@ function qualityOf(accept: string, type: string, subtype: string): number {
       bestQ = q;
     }
   }
-  return bestQ;
+  return [bestQ, best];
 }
 
 /**
  * Whether a request with this `Accept` header (or none) asks for the JSON
- * listing: `application/json` acceptable and ranked strictly above
- * `text/html`.
+ * listing: `application/json` acceptable and ranked above `text/html` — by
+ * `q`, or at equal `q` by naming JSON more specifically than HTML
+ * (`application/json, *∕*` asks for JSON; `application/json, text/html`
+ * keeps the page).
  */
 export function wantsJson(accept: string | null | undefined): boolean {
   if (accept === null || accept === undefined || !/json/i.test(accept)) return false;
-  const json = qualityOf(accept, "application", "json");
-  return json > 0 && json > qualityOf(accept, "text", "html");
+  const [jq, js] = qualityOf(accept, "application", "json");
+  const [hq, hs] = qualityOf(accept, "text", "html");
+  return jq > 0 && (jq > hq || (jq === hq && js > hs));
 }
 
 /** One entry as sent. */
