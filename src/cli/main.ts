@@ -166,6 +166,11 @@ export function banner(scheme: "HTTP" | "HTTPS", host: string, port: number): st
   return `Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${hostPort(host, port)}/) ...`;
 }
 
+/** Whether `host` is a loopback address (127.0.0.0/8, ::1, or an IPv4-mapped one). */
+function isLoopback(host: string): boolean {
+  return host === "::1" || /^(?:::ffff:)?127\./i.test(host);
+}
+
 /** Whether an IPv6 address is link-local (fe80::/10): unusable in a URL without a zone. */
 function isLinkLocal(address: string): boolean {
   return /^fe[89ab]/i.test(address);
@@ -405,6 +410,9 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
     }
     for (const [url, iface] of urlsOf(host, port)) text += iface === null ? `  ${url}\n` : `  ${url} (${iface})\n`;
     io.stdout.write(text);
+    if (prefix !== null && scheme === "HTTP" && !isLoopback(host)) {
+      io.stderr.write(`${PROG}: warning: without --tls-cert the share link crosses the network in clear text\n`);
+    }
     if (options.qr) {
       const url = qrUrl(address);
       void terminalQr(url, (io.stdout as { isTTY?: boolean }).isTTY === true).then((qr) => io.stdout.write(`QR code for ${url}\n${qr}`));

@@ -9,10 +9,9 @@
  * file with plain Unicode blocks so the output stays readable there.
  */
 
-import QRCode from "qrcode";
-
 /** The QR code of `url` as text for a terminal (`tty`) or for a pipe or file. */
 export async function terminalQr(url: string, tty: boolean): Promise<string> {
+  const QRCode = (await import("qrcode")).default; // loaded only with --qr
   const text = tty
     ? await QRCode.toString(url, { type: "terminal", small: true, errorCorrectionLevel: "M" })
     : await QRCode.toString(url, { type: "utf8", margin: 2, errorCorrectionLevel: "M" });

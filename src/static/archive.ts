@@ -35,8 +35,6 @@ import { closeSync, createReadStream, type ReadStream, type Stats } from "node:f
 import { readdir } from "node:fs/promises";
 import { PassThrough, type Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-import tarStream from "tar-stream";
-import yazl from "yazl";
 import { sortEntries } from "./directory-listing.js";
 import { joinBytes, openConfined, type EntryRules } from "./dir-entries.js";
 import { fsDecode } from "./url.js";
@@ -118,7 +116,13 @@ function drained(stream: ReadStream): Promise<void> {
 /** Types that gain nothing from deflate (already compressed): stored. */
 const STORED = /\.(?:zip|gz|tgz|bz2|xz|zst|7z|rar|jpe?g|png|gif|webp|avif|heic|mp[34]|m4[av]|mkv|webm|mov|ogg|opus|flac|pdf|woff2?|docx|xlsx|pptx|odt|jar|apk|iso|bin)$/i;
 
-function zipWriter(): ArchiveWriter {
+/** The archive libraries, loaded on the first archive request (not at start-up). */
+async function libraries(): Promise<{ yazl: typeof import("yazl"); tarStream: typeof import("tar-stream") }> {
+  const [yazl, tarStream] = await Promise.all([import("yazl"), import("tar-stream")]);
+  return { yazl: yazl.default ?? yazl, tarStream: tarStream.default ?? tarStream };
+}
+
+function zipWriter(yazl: typeof import("yazl")): ArchiveWriter {
   const zip = new yazl.ZipFile();
   const out = zip.outputStream as unknown as Readable; // a PassThrough (typed as its interface)
   const safe = (name: string): string => name.replaceAll("\\", "_");
@@ -150,7 +154,7 @@ function zipWriter(): ArchiveWriter {
   };
 }
 
-function tarWriter(gzip: boolean): ArchiveWriter {
+function tarWriter(tarStream: typeof import("tar-stream"), gzip: boolean): ArchiveWriter {
   const pack = tarStream.pack();
   const output = gzip ? createGzip() : new PassThrough();
   pack.pipe(output);
@@ -199,14 +203,15 @@ const READ_CHUNK = 256 * 1024;
  * an HTTP/1.1 chunk and the last chunk ends the body.
  */
 export class ArchiveSource {
-  readonly #writer: ArchiveWriter;
-  readonly #iterator: AsyncIterator<Buffer>;
   readonly #chunked: boolean;
+  /** Made by the first read(): a HEAD request never loads the libraries or walks. */
+  #writer: ArchiveWriter | null = null;
+  #iterator: AsyncIterator<Buffer> | null = null;
   #closed = false;
   #ended = false;
   #current: ReadStream | null = null;
   #failure: Error | null = null;
-  #start: (() => void) | null;
+  #start: (() => Promise<void>) | null;
 
   /**
    * @param dir the folder's file name, as bytes (already checked to lie inside the served directory).
@@ -214,27 +219,30 @@ export class ArchiveSource {
    * @param dirStats the folder's stats.
    */
   constructor(dir: Buffer, top: string, dirStats: Stats, format: ArchiveFormat, rules: EntryRules, chunked: boolean) {
-    this.#writer = format === "zip" ? zipWriter() : tarWriter(format === "tar.gz");
-    this.#iterator = this.#writer.output[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     this.#chunked = chunked;
-    // The walk begins with the first read(): a HEAD request never starts it.
-    this.#start = () =>
-      this.#walkAll(dir, top, dirStats, rules).catch((e: unknown) => {
+    this.#start = async () => {
+      const libs = await libraries();
+      if (this.#closed) return; // the client left while they loaded
+      const writer = format === "zip" ? zipWriter(libs.yazl) : tarWriter(libs.tarStream, format === "tar.gz");
+      this.#writer = writer;
+      this.#iterator = writer.output[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      this.#walkAll(writer, dir, top, dirStats, rules).catch((e: unknown) => {
         if (this.#closed) return;
         this.#failure = new ArchiveError(`archive of ${top} failed: ${(e as { code?: string }).code ?? (e as Error).message}`);
-        this.#writer.destroy();
+        writer.destroy();
       });
+    };
   }
 
-  async #walkAll(dir: Buffer, top: string, dirStats: Stats, rules: EntryRules): Promise<void> {
+  async #walkAll(writer: ArchiveWriter, dir: Buffer, top: string, dirStats: Stats, rules: EntryRules): Promise<void> {
     const key = `${dirStats.dev}:${dirStats.ino}`;
-    await this.#writer.addDirectory(top + "/", dirStats);
-    await this.#walk(dir, top + "/", rules, new Set([key]));
-    if (!this.#closed) this.#writer.finish();
+    await writer.addDirectory(top + "/", dirStats);
+    await this.#walk(writer, dir, top + "/", rules, new Set([key]));
+    if (!this.#closed) writer.finish();
   }
 
   /** Adds what `dir` holds below archive path `prefix`; `ancestors` are the folders being walked (dev:ino). */
-  async #walk(dir: Buffer, prefix: string, rules: EntryRules, ancestors: Set<string>): Promise<void> {
+  async #walk(writer: ArchiveWriter, dir: Buffer, prefix: string, rules: EntryRules, ancestors: Set<string>): Promise<void> {
     let names: Buffer[];
     try {
       names = (await readdir(dir, { encoding: "buffer" })) as Buffer[];
@@ -255,8 +263,8 @@ export class ArchiveSource {
         const key = `${stats.dev}:${stats.ino}`;
         if (ancestors.has(key)) continue; // a link back up: a loop
         ancestors.add(key);
-        await this.#writer.addDirectory(name + "/", stats);
-        await this.#walk(full, name + "/", rules, ancestors);
+        await writer.addDirectory(name + "/", stats);
+        await this.#walk(writer, full, name + "/", rules, ancestors);
         ancestors.delete(key);
         continue;
       }
@@ -266,7 +274,7 @@ export class ArchiveSource {
           : createReadStream("", { fd, start: 0 });
       this.#current = stream;
       try {
-        await this.#writer.addFile(name, stream, stats);
+        await writer.addFile(name, stream, stats);
         if (stream.bytesRead !== stats.size) throw new ArchiveError(`${name} changed size while being read`);
       } finally {
         this.#current = null;
@@ -281,8 +289,9 @@ export class ArchiveSource {
     if (this.#start !== null) {
       const start = this.#start;
       this.#start = null;
-      start();
+      await start();
     }
+    if (this.#iterator === null || this.#closed) return Buffer.alloc(0);
     let next: IteratorResult<Buffer>;
     try {
       next = await this.#iterator.next();
@@ -305,6 +314,6 @@ export class ArchiveSource {
     this.#closed = true;
     this.#start = null;
     this.#current?.destroy();
-    this.#writer.destroy();
+    this.#writer?.destroy();
   }
 }

@@ -20,7 +20,6 @@
 import { closeSync } from "node:fs";
 import { realpath } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import QRCode from "qrcode";
 import { ARCHIVE_TYPES, ArchiveSource, contentDisposition, type ArchiveFormat } from "./archive.js";
 import { openConfined, readEntries, type DirEntry } from "./dir-entries.js";
 import { sortEntries } from "./directory-listing.js";
@@ -67,7 +66,8 @@ const qrCache = new Map<string, Promise<string>>();
 export function qrSvg(text: string): Promise<string> {
   let svg = qrCache.get(text);
   if (svg === undefined) {
-    svg = QRCode.toString(text, { type: "svg", margin: 2, errorCorrectionLevel: "M" });
+    // The library is loaded on first use, not at start-up.
+    svg = import("qrcode").then((m) => (m.default ?? m).toString(text, { type: "svg", margin: 2, errorCorrectionLevel: "M" }));
     if (qrCache.size > 16) qrCache.clear();
     qrCache.set(text, svg);
   }

@@ -37,6 +37,7 @@ test("--share: URLs after the banner, 404 outside, read-only, no prefix in the l
   assert.match(cli.stdout.text, /\nShare link used up \(--max-downloads\), exiting\.\n$/);
   assert.match(cli.stderr.text, /"GET \/<share>\/a\.txt HTTP\/1\.1" 200 -/);
   assert.ok(!cli.stderr.text.includes(prefix), "the prefix reached the log");
+  assert.doesNotMatch(cli.stderr.text, /warning/, "no clear-text warning on loopback");
 });
 
 test("--share DURATION: the server stops and exits 0 when it expires", async (t) => {
