@@ -383,6 +383,10 @@ function checkShare(options: CliOptions, texts: { listing: string | null; share:
   if (options.share !== null) {
     // A share link is read-only and lives in one process (its prefix and counters).
     if (options.cgi) return error("--share cannot be combined with --cgi (a share link is read-only)");
+    // `upload` is the upload feature's option (issue 15, share-b), read by name so either branch lands first.
+    if ((options as unknown as Record<string, unknown>)["upload"] === true) {
+      return error("--share cannot be combined with --upload (a share link is read-only)");
+    }
     if (options.workers !== 1) return error("--share cannot be combined with --workers (one process holds the link and its counters)");
   }
   return { kind: "run", options };

@@ -156,5 +156,7 @@ export function shareHandler<B extends typeof SimpleHTTPRequestHandler>(Base: B,
     }
   }
   ShareHandler.prototype.listing_base = `/${prefix}/`;
+  // Read-only: uploads off whatever the base class says (no upload form on the rich listing).
+  (ShareHandler.prototype as unknown as { upload?: boolean }).upload = false;
   return ShareHandler as unknown as ShareHandlerClass<B>;
 }

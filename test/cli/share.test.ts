@@ -1,13 +1,11 @@
 /**
  * The command's share-link pieces (durations, URLs, lifetime), the
- * issue-15 rows of the argument parser, and `--qr`'s terminal code.
+ * issue-15 rows of the argument parser.
  */
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import QRCode from "qrcode";
 import { DEFAULTS, parseArgs, type CliOptions } from "../../src/cli/args.js";
-import { terminalQr } from "../../src/cli/qr.js";
 import { DEFAULT_SHARE_SECONDS, ShareLifetime, formatDuration, looksLikeDuration, parseDuration, shareUrls } from "../../src/cli/share.js";
 
 describe("parseDuration()", () => {
@@ -99,18 +97,4 @@ test("ShareLifetime ends when exhausted, and by its timer", async () => {
   const timed = new ShareLifetime(0.01);
   assert.equal(await timed.ended, "expired");
   timed.cancel();
-});
-
-test("terminalQr() draws the URL's QR modules, with or without a terminal", async () => {
-  const url = "http://192.168.1.5:8000/Zm9vYmFyYmF6cXV4cXV1eA/";
-  const size = QRCode.create(url, { errorCorrectionLevel: "M" }).modules.size;
-  const plain = await terminalQr(url, false);
-  const lines = plain.replace(/\n$/, "").split("\n");
-  // Two module rows per text line, a margin of two modules each side.
-  assert.equal(lines.length, Math.ceil((size + 4) / 2));
-  assert.ok(lines.every((l) => [...l].length === size + 4), "line width");
-  assert.doesNotMatch(plain, /\x1b\[/);
-  const tty = await terminalQr(url, true);
-  assert.match(tty, /\x1b\[/);
-  assert.notEqual(await terminalQr("http://192.168.1.6:8000/", false), plain);
 });

@@ -135,6 +135,14 @@ describe("a share link", () => {
     });
   });
 
+  test("turns uploads off: no upload form even when the base class has uploads on", async () => {
+    const Base = servingDir(tree.root, SimpleHTTPRequestHandler);
+    Object.assign(Base.prototype, { listing: "rich", upload: true });
+    const Shared = shareHandler(Base, { prefix: PREFIX });
+    assert.equal((Shared.prototype as unknown as { upload: boolean }).upload, false);
+    assert.equal((Base.prototype as unknown as { upload: boolean }).upload, true, "the base class is left alone");
+  });
+
   test("max_downloads: file and archive downloads count, listings and HEAD do not; then 404", async () => {
     let exhausted = 0;
     await withShare({ max_downloads: 2, on_exhausted: () => exhausted++ }, async (port) => {
