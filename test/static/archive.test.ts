@@ -8,7 +8,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -243,6 +243,39 @@ test("a client that goes away stops the walk and closes the files", async () => 
       },
       root,
     );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a file that does not match its size ends the archive early, logged; chunked bodies lack their last chunk", async () => {
+  // /proc files say size 0 and then have content: the walker must not write a member of the wrong length.
+  const root = mkdtempSync(join(tmpdir(), "archive-changing-"));
+  try {
+    writeFileSync(join(root, "a.txt"), "a\n");
+    symlinkSync("/proc/self/status", join(root, "z-status"));
+    const log: string[] = [];
+    class Logged extends servingDir(root, SimpleHTTPRequestHandler) {
+      override log_message(format: string, ...args: unknown[]): void {
+        log.push(`${format} ${args.map(String).join(" ")}`);
+      }
+    }
+    Object.assign(Logged.prototype, { archives: true, follow_symlinks: true, protocol_version: "HTTP/1.1" });
+    const running: Running<ThreadingHTTPServer> = await serve(Logged);
+    try {
+      const raw = await new Promise<string>((resolve, reject) => {
+        const s = connect(running.port, "127.0.0.1", () => s.write("GET /?download=zip HTTP/1.1\r\nHost: x\r\n\r\n"));
+        let text = "";
+        s.on("data", (d: Buffer) => (text += d.toString("latin1")));
+        s.on("close", () => resolve(text));
+        s.on("error", reject);
+      });
+      assert.match(raw, /^HTTP\/1\.1 200 OK\r\n[\s\S]*Transfer-Encoding: chunked\r\n/);
+      assert.doesNotMatch(raw, /\r\n0\r\n\r\n$/, "the body must not look complete");
+      assert.ok(log.some((l) => /archive of .* failed|changed size/.test(l)), log.join("\n"));
+    } finally {
+      await running.close();
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
