@@ -4,10 +4,10 @@
  * Python's zipfile (CRC of every byte) and `unzip -t`, while the server's
  * resident memory is sampled and must stay flat.
  *
- * The file is sparse (no disk blocks), but every byte is still read, CRC'd
- * and sent: the run takes about a minute (yazl computes CRC-32 in
- * JavaScript, ~90 MB/s here), so it runs only with HTTP_SERVER_SLOW_TESTS=1
- * (`.ci/run` sets it) and skips otherwise.
+ * The file is sparse (no disk blocks), but every byte is still read, CRC'd,
+ * sent, written to disk by the client and read back by Python: the run
+ * takes one to three minutes on a shared machine, so it runs only with
+ * HTTP_SERVER_SLOW_TESTS=1 (`.ci/run` sets it) and skips otherwise.
  */
 
 import { test } from "node:test";
