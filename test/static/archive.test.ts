@@ -106,6 +106,7 @@ describe("GET /dir/?download=…", () => {
       assert.equal(got[TOP + "big.txt"], "x".repeat(3000));
       assert.equal(got[TOP + 'we<ird"name.txt'], "weird\n");
       assert.equal(got[TOP + "bad\uFFFDname"], "bad\n");
+      assert.equal(got[TOP + "line\nbreak.txt"], "newline\n");
       assert.equal(got[TOP + "to-a"], "hello\n");
       assert.equal(got[TOP + "to-sub/s.txt"], "s\n");
       assert.equal(got[TOP + "sub/deeper/d.md"], "d\n");

@@ -99,6 +99,7 @@ describe("listing = rich", () => {
       assert.match(html, /<meta name="viewport"/);
       assert.match(html, /data-name="we&lt;ird&quot;name\.txt"/);
       assert.match(html, /<a href="bad%ED%B3%BFname">bad\uFFFDname<\/a>/);
+      assert.match(html, /<tr data-name="line\nbreak\.txt"><td class="name"><a href="line%0Abreak\.txt">line\nbreak\.txt<\/a>/);
       assert.doesNotMatch(html, /<form|download=/);
     });
   });
