@@ -15,6 +15,9 @@
  * - rich: the page of listing-rich.ts, `Vary: Accept` (the same URL has a
  *   JSON twin). The python page is sent by the handler without `Vary`, as
  *   CPython sends it; its JSON twin carries `Vary: Accept`.
+ *
+ * Also the handler's other hook, `sendArchive()`: the head of a
+ * `?download=` response (archive.ts makes the body).
  */
 
 import { closeSync } from "node:fs";
