@@ -53,7 +53,7 @@ import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
 import { shareHandler } from "../static/share-handler.js";
 import { terminalQr } from "./qr.js";
-import { ShareLifetime, formatDuration, shareUrls } from "./share.js";
+import { ShareLifetime, bannerExtras } from "./share.js";
 
 /** Seconds SIGTERM waits for requests in flight before closing their connections. */
 export const DRAIN_TIMEOUT = 10;
@@ -164,11 +164,6 @@ export function hostPort(host: string, port: number): string {
 /** CPython 3.14's banner line (without the newline). */
 export function banner(scheme: "HTTP" | "HTTPS", host: string, port: number): string {
   return `Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${hostPort(host, port)}/) ...`;
-}
-
-/** Whether `host` is a loopback address (127.0.0.0/8, ::1, or an IPv4-mapped one). */
-function isLoopback(host: string): boolean {
-  return host === "::1" || /^(?:::ffff:)?127\./i.test(host);
 }
 
 /** Whether an IPv6 address is link-local (fe80::/10): unusable in a URL without a zone. */
@@ -386,36 +381,20 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
     prefix = Shared.share_prefix;
     Handler = Shared;
   }
-  /** The URLs to print: the LAN ones, or with a share link its loopback and LAN ones. */
-  const urlsOf = (host: string, port: number): [string, string | null][] => {
-    const lan = lanUrls(host, port, scheme.toLowerCase());
-    return prefix === null ? lan : shareUrls(prefix, host, port, scheme.toLowerCase(), lan);
-  };
-  /** `--qr`'s URL: the first LAN URL (the share's with --share), else the first one printed. */
-  const qrUrl = ([host, port]: ServerAddress): string => {
-    const urls = urlsOf(host, port);
-    return (urls.find(([, iface]) => iface !== null) ?? urls[0])?.[0] ?? `${scheme.toLowerCase()}://${hostPort(host, port)}/`;
-  };
+  const shareInfo = prefix === null ? null : { prefix, seconds: options.share_forever ? null : options.share, max_downloads: options.max_downloads };
+  const extras = ([host, port]: ServerAddress) =>
+    bannerExtras(shareInfo, host, port, scheme.toLowerCase(), lanUrls(host, port, scheme.toLowerCase()), `${scheme.toLowerCase()}://${hostPort(host, port)}/`);
   const listening = (httpd: HTTPServer): HTTPServer => {
-    if (options.qr) (Handler as typeof SimpleHTTPRequestHandler).prototype.listing_qr = qrUrl(httpd.server_address);
+    if (options.qr) (Handler as typeof SimpleHTTPRequestHandler).prototype.listing_qr = extras(httpd.server_address).qrUrl;
     return httpd;
   };
   const printBanner = (address: ServerAddress): void => {
-    const [host, port] = address;
-    let text = banner(scheme, host, port) + "\n";
-    if (prefix !== null) {
-      const until = options.share_forever ? "no expiry" : `expires in ${formatDuration(options.share!)}`;
-      const limit = options.max_downloads === null ? "" : `, ${options.max_downloads} download(s)`;
-      text += `Share link (read-only, ${until}${limit}):\n`;
-    }
-    for (const [url, iface] of urlsOf(host, port)) text += iface === null ? `  ${url}\n` : `  ${url} (${iface})\n`;
-    io.stdout.write(text);
-    if (prefix !== null && scheme === "HTTP" && !isLoopback(host)) {
-      io.stderr.write(`${PROG}: warning: without --tls-cert the share link crosses the network in clear text\n`);
-    }
+    const more = extras(address);
+    io.stdout.write(banner(scheme, address[0], address[1]) + "\n" + more.text);
+    if (more.clearText) io.stderr.write(`${PROG}: warning: without --tls-cert the share link crosses the network in clear text\n`);
     if (options.qr) {
-      const url = qrUrl(address);
-      void terminalQr(url, (io.stdout as { isTTY?: boolean }).isTTY === true).then((qr) => io.stdout.write(`QR code for ${url}\n${qr}`));
+      const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
+      void terminalQr(more.qrUrl, tty).then((qr) => io.stdout.write(`QR code for ${more.qrUrl}\n${qr}`));
     }
   };
   if (options.workers !== 1) {

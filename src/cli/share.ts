@@ -90,3 +90,51 @@ export class ShareLifetime {
     clearTimeout(this.#timer);
   }
 }
+
+/** Whether `host` is a loopback address (127.0.0.0/8, ::1, or an IPv4-mapped one). */
+export function isLoopback(host: string): boolean {
+  return host === "::1" || /^(?:::ffff:)?127\./i.test(host);
+}
+
+/** What the banner needs to know of a share link. */
+export interface BannerShare {
+  prefix: string;
+  /** Seconds it lives; `null`: forever. */
+  seconds: number | null;
+  max_downloads: number | null;
+}
+
+/** The lines after the banner's first, `--qr`'s URL, and whether to warn about clear text. */
+export interface BannerExtras {
+  text: string;
+  qrUrl: string;
+  clearText: boolean;
+}
+
+/**
+ * What the command prints after CPython's banner line: the LAN URLs
+ * (indented, with their interface), or with a share link a heading and its
+ * loopback and LAN URLs; `--qr`'s URL (the first LAN URL, else the first
+ * printed, else `fallback`); and whether a share link crosses the network
+ * in clear text (plain HTTP on an address that is not loopback).
+ * @param scheme `http` or `https`.
+ */
+export function bannerExtras(
+  share: BannerShare | null,
+  host: string,
+  port: number,
+  scheme: string,
+  lan: readonly (readonly [string, string])[],
+  fallback: string,
+): BannerExtras {
+  const urls: [string, string | null][] = share === null ? lan.map(([u, i]) => [u, i]) : shareUrls(share.prefix, host, port, scheme, lan);
+  let text = "";
+  if (share !== null) {
+    const until = share.seconds === null ? "no expiry" : `expires in ${formatDuration(share.seconds)}`;
+    const limit = share.max_downloads === null ? "" : `, ${share.max_downloads} download(s)`;
+    text += `Share link (read-only, ${until}${limit}):\n`;
+  }
+  for (const [url, iface] of urls) text += iface === null ? `  ${url}\n` : `  ${url} (${iface})\n`;
+  const qrUrl = (urls.find(([, iface]) => iface !== null) ?? urls[0])?.[0] ?? fallback;
+  return { text, qrUrl, clearText: share !== null && scheme === "http" && !isLoopback(host) };
+}

@@ -36,7 +36,7 @@ import { readdir } from "node:fs/promises";
 import { PassThrough, type Readable } from "node:stream";
 import { createGzip } from "node:zlib";
 import { sortEntries } from "./directory-listing.js";
-import { joinBytes, openConfined, type EntryRules } from "./dir-entries.js";
+import { joinBytes, openServable, type EntryRules } from "./dir-entries.js";
 import { fsDecode } from "./url.js";
 
 /** The archive formats of `?download=`. */
@@ -254,7 +254,7 @@ export class ArchiveSource {
     for (const { raw } of ordered) {
       if (this.#closed) return;
       const full = joinBytes(dir, raw);
-      const opened = openConfined(full, rules);
+      const opened = await openServable(full, rules);
       if (opened === null) continue; // outside the root, dangling, special, unreadable
       const name = prefix + memberName(raw);
       const { fd, stats } = opened;

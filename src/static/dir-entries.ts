@@ -16,12 +16,14 @@
  * 3. Anything that is neither a regular file nor a directory (FIFO, socket,
  *    device) is type `"other"`: listed, never read into an archive.
  *
- * Also here: `isInside()` and `openConfined()`, the confinement test the
- * handler applies after opening a file, for the archive walker.
+ * Also here: `openServable()`, for the archive walker: confine.ts's
+ * `openConfined()` (the handler's own check, on the opened descriptor),
+ * keeping only regular files and directories.
  */
 
-import { closeSync, constants, fstatSync, openSync, readlinkSync, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
+import { closeFile, isInside, openConfined } from "./confine.js";
 import { fsDecode } from "./url.js";
 
 /** What a name resolves to, as the file server would treat it. */
@@ -52,13 +54,6 @@ export interface EntryRules {
 }
 
 const SLASH = Buffer.from("/");
-
-/** Whether `child` is `parent` or lies below it (both absolute, normalised, as bytes). */
-export function isInside(child: Buffer, parent: Buffer): boolean {
-  const n = parent.length > 1 && parent[parent.length - 1] === 0x2f ? parent.length - 1 : parent.length;
-  if (child.length === n) return child.equals(parent.subarray(0, n));
-  return child.length > n && child.subarray(0, n).equals(parent.subarray(0, n)) && (n === 1 || child[n] === 0x2f);
-}
 
 /** `dir` + `/` + `name`, as bytes. */
 export function joinBytes(dir: Buffer, name: Buffer): Buffer {
@@ -109,32 +104,16 @@ export interface ConfinedFile {
 }
 
 /**
- * Opens `path` read-only (never blocking on a FIFO) and returns it only if
- * it is a regular file or a directory whose real path — read back from the
- * open descriptor, so a name swapped for a symlink in between is caught —
- * lies inside `rules.root` (or `follow_symlinks` is set). `null` otherwise,
- * with nothing left open.
+ * Opens `path` as the file server would (read-only, never blocking on a
+ * FIFO, its real path read back from the open descriptor and required to lie
+ * inside `rules.root` unless `follow_symlinks`) and keeps it only if it is a
+ * regular file or a directory. `null` otherwise, with nothing left open.
  */
-export function openConfined(path: Buffer, rules: EntryRules): ConfinedFile | null {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return null;
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (stats.isFile() || stats.isDirectory()) {
-      if (rules.follow_symlinks) return { fd, stats };
-      if (isInside(readlinkSync(`/proc/self/fd/${fd}`, { encoding: "buffer" }), rules.root)) return { fd, stats };
-    }
-  } catch {
-    // No /proc, or the descriptor could not be examined: refuse.
-  }
-  try {
-    closeSync(fd);
-  } catch {
-    // Nothing to do about a failed close of a read-only descriptor.
-  }
+export async function openServable(path: Buffer, rules: EntryRules): Promise<ConfinedFile | null> {
+  const root = rules.root;
+  const opened = await openConfined(fsDecode(path), rules.follow_symlinks ? null : () => Promise.resolve(root));
+  if ("error" in opened) return null;
+  if (opened.stats.isFile() || opened.stats.isDirectory()) return opened;
+  closeFile(opened.fd);
   return null;
 }

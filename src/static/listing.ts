@@ -20,11 +20,10 @@
  * `?download=` response (archive.ts makes the body).
  */
 
-import { closeSync } from "node:fs";
-import { realpath } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { ARCHIVE_TYPES, ArchiveSource, contentDisposition, type ArchiveFormat } from "./archive.js";
-import { openConfined, readEntries, type DirEntry } from "./dir-entries.js";
+import { closeFile, rootRealPath } from "./confine.js";
+import { openServable, readEntries, type DirEntry } from "./dir-entries.js";
 import { sortEntries } from "./directory-listing.js";
 import { renderJson, wantsJson } from "./listing-json.js";
 import { parseSort, renderRich, sortRich } from "./listing-rich.js";
@@ -100,7 +99,7 @@ export async function sendListing(handler: ListingHandler, path: string): Promis
   let entries: DirEntry[];
   try {
     if (fsPath === null) throw new Error("unencodable path");
-    const root = await realpath(handler.directory, { encoding: "buffer" });
+    const root = await rootRealPath(handler.directory);
     entries = await readEntries(fsPath, { root, exclude_dotfiles: handler.exclude_dotfiles, follow_symlinks: handler.follow_symlinks });
   } catch (e) {
     const code = (e as { code?: unknown }).code;
@@ -156,23 +155,25 @@ export async function sendArchive(handler: ArchiveHandler, path: string, format:
     return null;
   }
   const fsPath = fsEncode(path);
-  const opened = fsPath === null ? null : await realpath(handler.directory, { encoding: "buffer" }).then(
-    (root) => ({ root, file: openConfined(fsPath, { root, exclude_dotfiles: handler.exclude_dotfiles, follow_symlinks: handler.follow_symlinks }) }),
-    () => null,
-  );
-  if (opened === null || opened.file === null || !opened.file.stats.isDirectory()) {
-    if (opened?.file) closeSync(opened.file.fd);
+  const root = await rootRealPath(handler.directory).catch(() => null);
+  if (fsPath === null || root === null) {
     handler.send_error(404, "File not found");
     return null;
   }
-  closeSync(opened.file.fd);
+  const rules = { root, exclude_dotfiles: handler.exclude_dotfiles, follow_symlinks: handler.follow_symlinks };
+  const file = await openServable(fsPath, rules);
+  if (file === null || !file.stats.isDirectory()) {
+    if (file !== null) closeFile(file.fd);
+    handler.send_error(404, "File not found");
+    return null;
+  }
+  closeFile(file.fd);
   // The folder's own name: the last component of its path, or of the served directory's real path at the top.
   let top = basename(path.replace(/\/+$/, ""));
-  if (resolve(path) === resolve(handler.directory)) top = basename(fsDecode(opened.root));
+  if (resolve(path) === resolve(handler.directory)) top = basename(fsDecode(root));
   if (top === "" || top === "." || top === "..") top = "files";
   // HTTP/1.1 both ways: chunked, so the connection may stay open and a body cut short shows.
   const chunked = handler.protocol_version >= "HTTP/1.1" && handler.request_version >= "HTTP/1.1";
-  const rules = { root: opened.root, exclude_dotfiles: handler.exclude_dotfiles, follow_symlinks: handler.follow_symlinks };
   handler.send_response(200);
   handler.send_header("Content-type", ARCHIVE_TYPES[format].type);
   handler.send_header("Content-Disposition", contentDisposition(top + ARCHIVE_TYPES[format].extension));
@@ -182,5 +183,5 @@ export async function sendArchive(handler: ArchiveHandler, path: string, format:
     handler.close_connection = true;
   }
   handler.end_headers();
-  return new ArchiveSource(fsPath!, top, opened.file.stats, format, rules, chunked);
+  return new ArchiveSource(fsPath, top, file.stats, format, rules, chunked);
 }

@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULTS, parseArgs, type CliOptions } from "../../src/cli/args.js";
-import { DEFAULT_SHARE_SECONDS, ShareLifetime, formatDuration, looksLikeDuration, parseDuration, shareUrls } from "../../src/cli/share.js";
+import { DEFAULT_SHARE_SECONDS, ShareLifetime, bannerExtras, formatDuration, looksLikeDuration, parseDuration, shareUrls } from "../../src/cli/share.js";
 
 describe("parseDuration()", () => {
   const rows: [string, number | null][] = [
@@ -97,4 +97,31 @@ test("ShareLifetime ends when exhausted, and by its timer", async () => {
   const timed = new ShareLifetime(0.01);
   assert.equal(await timed.ended, "expired");
   timed.cancel();
+});
+
+test("bannerExtras() prints the LAN URLs, or the share heading and its URLs; picks --qr's URL; warns of clear text", () => {
+  const lan: [string, string][] = [["http://192.168.1.5:8000/", "eth0"]];
+  assert.deepEqual(bannerExtras(null, "::", 8000, "http", lan, "http://[::]:8000/"), {
+    text: "  http://192.168.1.5:8000/ (eth0)\n",
+    qrUrl: "http://192.168.1.5:8000/",
+    clearText: false,
+  });
+  assert.deepEqual(bannerExtras(null, "127.0.0.1", 8000, "http", [], "http://127.0.0.1:8000/"), {
+    text: "",
+    qrUrl: "http://127.0.0.1:8000/",
+    clearText: false,
+  });
+  const share = { prefix: "P", seconds: 5400, max_downloads: 3 };
+  assert.deepEqual(bannerExtras(share, "::", 8000, "http", lan, "x"), {
+    text: "Share link (read-only, expires in 1h30m, 3 download(s)):\n  http://127.0.0.1:8000/P/\n  http://192.168.1.5:8000/P/ (eth0)\n",
+    qrUrl: "http://192.168.1.5:8000/P/",
+    clearText: true,
+  });
+  const forever = bannerExtras({ ...share, seconds: null, max_downloads: null }, "127.0.0.1", 9, "http", [], "x");
+  assert.equal(forever.text, "Share link (read-only, no expiry):\n  http://127.0.0.1:9/P/\n");
+  assert.equal(forever.qrUrl, "http://127.0.0.1:9/P/");
+  assert.equal(forever.clearText, false);
+  assert.equal(bannerExtras(share, "::", 8000, "https", lan, "x").clearText, false);
+  assert.equal(bannerExtras(share, "::1", 8000, "http", [], "x").clearText, false);
+  assert.equal(bannerExtras(share, "::ffff:127.0.0.1", 8000, "http", [], "x").clearText, false);
 });
