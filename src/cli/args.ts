@@ -20,6 +20,7 @@
  */
 
 import { pyRepr } from "../handler/py-format.js";
+import { MAX_WORKERS } from "../protocol/limits.js";
 import { LISTING_MODES, type ListingMode } from "../static/listing.js";
 import { DEFAULT_SHARE_SECONDS, looksLikeDuration, parseDuration } from "./share.js";
 
@@ -177,9 +178,6 @@ options:
   --qr                  print a QR code of the first LAN URL (the share URL
                         with --share) and show it on the rich listing
 `;
-
-/** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. */
-const MAX_WORKERS = 256;
 
 /** Highest TCP port. */
 const MAX_PORT = 65535;

@@ -43,6 +43,7 @@ import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
 import { resolve } from "node:path";
 import type { ClientAddress, HandlerServer } from "../handler/base-handler.js";
 import { pyRepr } from "../handler/py-format.js";
+import { DRAIN_TIMEOUT } from "../protocol/limits.js";
 import type { AddressFamily, ServerAddress } from "../server/address.js";
 import type { RequestHandlerClass } from "../server/base-server.js";
 import { HTTPServer, ThreadingHTTPServer } from "../server/http-server.js";
@@ -54,9 +55,6 @@ import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
 import { shareHandler } from "../static/share-handler.js";
 import { terminalQr } from "./qr.js";
 import { ShareLifetime, bannerExtras } from "./share.js";
-
-/** Seconds SIGTERM waits for requests in flight before closing their connections. */
-export const DRAIN_TIMEOUT = 10;
 
 /** The longest a timer can wait (ms): an end of a share waits for downloads in flight up to this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
