@@ -22,6 +22,7 @@
 
 import { basename, resolve } from "node:path";
 import { ARCHIVE_TYPES, ArchiveSource, contentDisposition, type ArchiveFormat } from "./archive.js";
+export { archiveFormat } from "./archive.js";
 import { closeFile, rootRealPath } from "./confine.js";
 import { openServable, readEntries, type DirEntry } from "./dir-entries.js";
 import { sortEntries } from "./directory-listing.js";

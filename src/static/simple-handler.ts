@@ -26,14 +26,13 @@ import { join } from "node:path";
 import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer, type StatusCode } from "../handler/base-handler.js";
 import { SocketWriter, type WFile } from "../handler/wfile.js";
-import { ArchiveError, archiveFormat } from "./archive.js";
 import { decide, etagFor } from "./conditional.js";
 import { closeFile, hasHiddenName, openConfined, realPathInside, rootRealPath, translatePath, type Opened, type OpenFailed } from "./confine.js";
 import { renderListing, sortEntries, type ListingEntry } from "./directory-listing.js";
 import { cachedFile, cacheKey, rememberFile } from "./file-cache.js";
 import { BytesSource, COPY_CHUNK, FileReadError, FileSource, readSmall, SMALL_FILE, type Source } from "./file-source.js";
 import { NotServable, outOfDescriptors, toHttpError } from "./fs-errors.js";
-import { listingIsOurs, sendArchive, sendListing, type ListingMode } from "./listing.js";
+import type { ListingMode } from "./listing.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { contentRange, multipartByteranges, newBoundary, type Range } from "./ranges.js";
 import { fsDecode, fsEncode, splitTarget } from "./url.js";
@@ -141,10 +140,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       try {
         await this.copyfile(f, this.wfile);
       } catch (e) {
-        if (!(e instanceof FileReadError) && !(e instanceof ArchiveError)) throw e;
+        if (!(e instanceof FileReadError) && (e as Error | null)?.name !== "ArchiveError") throw e;
         // Content-Length cannot be honoured: closing is the only honest end,
         // and the client sees the body cut short.
-        this.log_error("%s; connection closed", e.message);
+        this.log_error("%s; connection closed", (e as Error).message);
         this.close_connection = true;
       } finally {
         await f.close();
@@ -198,8 +197,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         return null;
       }
       // Extension: a folder as an archive (see archive.ts).
-      const format = this.archives ? archiveFormat(parts.query) : null;
-      if (format !== null) return sendArchive(this, path, format);
+      // (listing.ts and archive.ts load on first use: the default start-up stays as small as it was.)
+      if (this.archives && parts.query.includes("download=")) {
+        const { archiveFormat, sendArchive } = await import("./listing.js");
+        const format = archiveFormat(parts.query);
+        if (format !== null) return sendArchive(this, path, format);
+      }
       let index: Opened | null = null;
       for (const name of this.index_pages) {
         const candidate = await this.#open(join(path, name));
@@ -427,8 +430,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * directory cannot be read.
    */
   async list_directory(path: string): Promise<Source | null> {
-    if (listingIsOurs(this)) {
-      // Extension: --listing rich/off, the JSON listing (see listing.ts).
+    // Extension: --listing rich/off and the JSON listing; listing.ts loads on first use.
+    const ours = this.listing !== "python" || /json/i.test(this.headers.get("Accept") ?? "") ? await import("./listing.js") : null;
+    if (ours !== null && ours.listingIsOurs(this)) {
+      const { sendListing } = ours;
       const body = await sendListing(this, path);
       return body === null ? null : new BytesSource(body);
     }
