@@ -29,6 +29,10 @@ import { writeLog } from "../python/log-line.js";
 /** Response fields HTTP/2 forbids (RFC 9113 §8.2.2): never sent, logged once. */
 const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
 const loggedDrops = new Set<string>();
+/** The end of a response head: an empty line, CRLF or bare LF. */
+const BLANK_LINE = /\r?\n\r?\n/;
+/** A handler's response head larger than this is an error (the stream is reset). */
+const MAX_RESPONSE_HEAD = 1024 * 1024;
 
 /** The HTTP/1.1 request head for a stream's headers. */
 export function requestHead(headers: IncomingHttpHeaders, hasBody: boolean): string {
@@ -168,15 +172,17 @@ export class StreamSocket extends Duplex {
     let data = chunk;
     while (this.#out === Out.Head) {
       const buf = this.#headBuf.length === 0 ? data : Buffer.concat([this.#headBuf, data]);
-      const end = buf.indexOf("\r\n\r\n");
-      if (end < 0) {
+      // A CGI script's own header lines may end in a bare LF, as CPython passes them on.
+      const m = BLANK_LINE.exec(buf.toString("latin1"));
+      if (m === null) {
+        if (buf.length > MAX_RESPONSE_HEAD) throw new Error("the handler's response head is too large");
         this.#headBuf = buf;
         cb();
         return;
       }
       this.#headBuf = Buffer.alloc(0);
-      this.#respond(buf.subarray(0, end).toString("latin1"));
-      data = buf.subarray(end + 4);
+      this.#respond(buf.subarray(0, m.index).toString("latin1"));
+      data = buf.subarray(m.index + m[0].length);
       if (data.length === 0) {
         cb();
         return;
@@ -215,7 +221,7 @@ export class StreamSocket extends Duplex {
 
   /** Sends the HEADERS frame for one parsed response head. */
   #respond(text: string): void {
-    const lines = text.split("\r\n");
+    const lines = text.split(/\r?\n/);
     const status = Number(lines[0]!.split(" ")[1]);
     const fields: OutgoingHttpHeaders = { ":status": status };
     let length: number | null = null;

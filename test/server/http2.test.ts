@@ -14,11 +14,12 @@ import { test, describe, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { connect as h2connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
 import { connect as netConnect } from "node:net";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BaseHTTPRequestHandler } from "../../src/handler/base-handler.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
+import { CGIHTTPRequestHandler } from "../../src/cgi/cgi-handler.js";
 import { ThreadingHTTPServer } from "../../src/server/http-server.js";
 import { ThreadingHTTPSServer } from "../../src/server/https-server.js";
 import { BrokenPipeError } from "../../src/handler/wfile.js";
@@ -27,10 +28,17 @@ import { getTestCerts, type TestCerts } from "../helpers/certs.js";
 import { LogCapture, run, serveFor } from "../helpers/net.js";
 
 const root = mkdtempSync(join(tmpdir(), "h2-test-"));
+chmodSync(root, 0o755); // CGI scripts run as nobody when the tests run as root
 writeFileSync(join(root, "a.txt"), "hello\n");
 writeFileSync(join(root, "big.bin"), Buffer.alloc(4 * 1024 * 1024, 7));
 mkdirSync(join(root, "sub"));
 writeFileSync(join(root, "sub", "x.txt"), "x");
+mkdirSync(join(root, "cgi-bin"));
+writeFileSync(
+  join(root, "cgi-bin", "echo.py"),
+  "#!/usr/bin/env python3\nimport os, sys\nbody = sys.stdin.read(int(os.environ.get('CONTENT_LENGTH') or 0))\nprint('Content-Type: text/plain')\nprint()\nprint(os.environ['REQUEST_METHOD'], os.environ['SERVER_PROTOCOL'], os.environ.get('HTTP_HOST'), body)\n",
+  { mode: 0o755 },
+);
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -207,6 +215,18 @@ describe("HTTP/2 over cleartext (prior knowledge)", () => {
     assert.ok(many.every((r) => r.status === 200 && r.body.toString() === "hello\n"));
     const big = await request(c, { ":path": "/big.bin" });
     assert.equal(big.body.length, 4 * 1024 * 1024);
+  });
+
+  test("CGIHTTPRequestHandler per stream: a script reads the body and answers", async (t) => {
+    const log = quiet(t);
+    class Cgi extends CGIHTTPRequestHandler {
+      override directory = root;
+    }
+    const s = await h2server(t, Cgi);
+    const c = client(t, `http://127.0.0.1:${s.port}`);
+    const r = await request(c, { ":method": "POST", ":path": "/cgi-bin/echo.py", "content-length": "5" }, "hello");
+    assert.equal(r.status, 200, `rst ${r.rstCode}; log ${log.lines.join(" | ")}`);
+    assert.equal(r.body.toString().trim(), "POST HTTP/1.0 None hello"); // SERVER_PROTOCOL is protocol_version, and no HTTP_HOST, as in CPython
   });
 
   test("a throwing handler: 500 on that stream before any byte, RST_STREAM after; other streams unaffected", async (t) => {
