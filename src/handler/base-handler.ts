@@ -431,6 +431,23 @@ export class BaseHTTPRequestHandler {
   }
 
   #dispatch(reader: SocketReader | null): Promise<void> | undefined {
+    // Extension hook: a subclass's `_before_dispatch()` (SimpleHTTPRequestHandler's
+    // authentication) may answer the request itself, before any do_*.
+    const gate = this._before_dispatch();
+    if (gate === false) return this.#answered(reader);
+    if (gate instanceof Promise) return gate.then((go) => (go ? this.#run(reader) : this.#answered(reader)));
+    return this.#run(reader);
+  }
+
+  /**
+   * Internal extension point (not in CPython): called before `do_<COMMAND>()`;
+   * returning `false` (or a Promise of it) means the request has been answered.
+   */
+  _before_dispatch(): boolean | Promise<boolean> {
+    return true;
+  }
+
+  #run(reader: SocketReader | null): Promise<void> | undefined {
     const method = (this as unknown as Record<string, unknown>)["do_" + this.command];
     if (typeof method !== "function") {
       this.send_error(501, pyFormat("Unsupported method (%r)", [this.command]));

@@ -27,6 +27,12 @@ import { contentRange, decide, etagFor, multipartByteranges, newBoundary, type R
 import { renderListing, sortEntries, type ListingEntry } from "./directory-listing.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { translatePath } from "./translate-path.js";
+import { pyFormat } from "../handler/py-format.js";
+import type { AuthScope } from "./auth.js";
+import { authGate } from "./auth-gate.js";
+import { DEFAULT_MAX_UPLOAD, handlePost, handlePut } from "./upload.js";
+import { isUploadTemp, UPLOAD_TEMP_PREFIX } from "./upload-rules.js";
+import { handleResumable, isUploadResource } from "./resumable.js";
 import { fsDecode, fsEncode } from "./url.js";
 
 /** Something `send_head()` hands to `copyfile()`: Python's file object, reduced to what is used. */
@@ -319,6 +325,11 @@ function namesHiddenFile(translated: string, directory: string): boolean {
   return below.split("/").some((name) => name.startsWith("."));
 }
 
+/** Whether a path names one of the upload code's temporary files, which are never served. */
+function namesUploadTemp(path: string): boolean {
+  return path.includes(UPLOAD_TEMP_PREFIX) && path.split("/").some(isUploadTemp);
+}
+
 /** Whether `child` is `parent` or lies below it (both absolute, normalised, as bytes). */
 function isInside(child: Buffer, parent: Buffer): boolean {
   const n = parent.length > 1 && parent[parent.length - 1] === 0x2f ? parent.length - 1 : parent.length;
@@ -372,6 +383,29 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * hidden files like any other. The CLI's `--exclude-dotfiles`.
    */
   declare exclude_dotfiles: boolean;
+  /**
+   * Extension (not in CPython): accept uploads — `PUT /dir/name` (the body
+   * is the file), `POST` of multipart/form-data to a directory, and
+   * resumable uploads (draft-ietf-httpbis-resumable-upload). Written
+   * atomically (see upload.ts). `false` by default: 501 as in CPython.
+   */
+  declare upload: boolean;
+  /** Extension (not in CPython): uploads may replace existing files without `If-Match`. */
+  declare upload_overwrite: boolean;
+  /** Extension (not in CPython): uploads may create missing parent directories. */
+  declare upload_mkdir: boolean;
+  /** Extension (not in CPython): largest upload request body in bytes (413 past it); 1 GiB. */
+  declare max_upload: number;
+  /**
+   * Extension (not in CPython): HTTP Basic credentials, `"USER:PASSWORD"`
+   * each (PASSWORD may be a `$scrypt$` hash from `--hash-password`); `null`
+   * (the default): no authentication.
+   */
+  declare auth: readonly string[] | null;
+  /** Extension (not in CPython): what `auth` protects: `"all"` (default) or `"upload"` (writes only). */
+  declare auth_scope: AuthScope;
+  /** Extension (not in CPython): the realm named in `WWW-Authenticate`. */
+  declare auth_realm: string;
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
@@ -385,6 +419,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Serves a GET request: the head, then the body. */
   async do_GET(): Promise<void> {
+    if (this.upload && isUploadResource(this.path)) return handleResumable(this);
     const f = await this.send_head();
     if (f !== null) {
       try {
@@ -403,8 +438,46 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Serves a HEAD request: the same head as GET, no body. */
   async do_HEAD(): Promise<void> {
+    if (this.upload && isUploadResource(this.path)) return handleResumable(this);
     const f = await this.send_head();
     if (f !== null) await f.close();
+  }
+
+  /** Extension (not in CPython): with `upload`, stores the body under the path (upload.ts); else 501 as CPython. */
+  async do_PUT(): Promise<void> {
+    if (!this.upload) return this.#unsupported();
+    if (isUploadResource(this.path)) return this.#unsupported();
+    return handleResumable(this, () => handlePut(this));
+  }
+
+  /** Extension (not in CPython): with `upload`, stores the files of a multipart form (upload.ts); else 501 as CPython. */
+  async do_POST(): Promise<void> {
+    return this.upload ? handlePost(this) : this.#unsupported();
+  }
+
+  /** Extension (not in CPython): with `upload`, appends to a resumable upload (resumable.ts); else 501 as CPython. */
+  async do_PATCH(): Promise<void> {
+    return this.upload ? handleResumable(this) : this.#unsupported();
+  }
+
+  /** Extension (not in CPython): with `upload`, cancels a resumable upload (resumable.ts); else 501 as CPython. */
+  async do_DELETE(): Promise<void> {
+    return this.upload ? handleResumable(this) : this.#unsupported();
+  }
+
+  /** Extension (not in CPython): with `upload`, announces the methods and upload limits; else 501 as CPython. */
+  async do_OPTIONS(): Promise<void> {
+    return this.upload ? handleResumable(this) : this.#unsupported();
+  }
+
+  /** CPython's answer to a method it has no `do_*` for. */
+  #unsupported(): void {
+    this.send_error(501, pyFormat("Unsupported method (%r)", [this.command]));
+  }
+
+  /** Extension hook: the `auth` gate before every method (auth-gate.ts). */
+  override _before_dispatch(): boolean | Promise<boolean> {
+    return this.auth === null ? true : authGate(this);
   }
 
   /**
@@ -414,7 +487,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<Source | null> {
     let path = this.translate_path(this.path);
-    if (this.exclude_dotfiles && namesHiddenFile(path, this.directory)) {
+    if ((this.exclude_dotfiles && namesHiddenFile(path, this.directory)) || namesUploadTemp(path)) {
       this.send_error(404, "File not found");
       return null;
     }
@@ -642,6 +715,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       return null;
     }
     if (this.exclude_dotfiles) dirents = dirents.filter((d) => d.name[0] !== 0x2e);
+    dirents = dirents.filter((d) => !isUploadTemp(d.name));
     const slash = Buffer.from("/");
     const entries: ListingEntry[] = await Promise.all(
       dirents.map(async (d): Promise<ListingEntry> => {
@@ -712,3 +786,10 @@ proto.index_pages = ["index.html", "index.htm"];
 proto.extensions_map = { ...DEFAULT_EXTENSIONS_MAP };
 proto.follow_symlinks = false;
 proto.exclude_dotfiles = false;
+proto.upload = false;
+proto.upload_overwrite = false;
+proto.upload_mkdir = false;
+proto.max_upload = DEFAULT_MAX_UPLOAD;
+proto.auth = null;
+proto.auth_scope = "all";
+proto.auth_realm = "http.server";
