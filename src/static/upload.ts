@@ -175,7 +175,8 @@ export async function preparePut(h: UploadHandler): Promise<PutTarget> {
     wd,
     name: split.name,
     finalPath,
-    mode: decision.kind === "create" ? "create" : "replace",
+    // With overwrite and no precondition, a name created meanwhile is replaced too (the last rename wins).
+    mode: decision.kind === "create" && !(h.upload_overwrite && h.headers.get("If-None-Match") === undefined) ? "create" : "replace",
     expect: decision.kind === "replace" ? decision.expect : null,
   };
 }
