@@ -20,6 +20,9 @@
  */
 
 import { pyRepr } from "../handler/py-format.js";
+import { parseCredential } from "../static/auth.js";
+import { DEFAULT_MAX_UPLOAD } from "../static/upload.js";
+import { parseSize } from "../static/upload-rules.js";
 
 /** The program name in usage and error lines. */
 export const PROG = "http.server";
@@ -48,6 +51,21 @@ export interface CliOptions {
   exclude_dotfiles: boolean;
   /** Extension (not in CPython): `--workers`, processes sharing the port; `"auto"` is one per core. Default 1. */
   workers: number | "auto";
+  // ---- uploads and passwords (issue 15) ----
+  /** Extension: `--upload`, accept PUT, multipart POST and resumable uploads. */
+  upload: boolean;
+  /** Extension: `--upload-overwrite`, uploads may replace files without If-Match. */
+  upload_overwrite: boolean;
+  /** Extension: `--upload-mkdir`, uploads may create missing directories. */
+  upload_mkdir: boolean;
+  /** Extension: `--max-upload SIZE` in bytes. Default 1 GiB. */
+  max_upload: number;
+  /** Extension: `--auth USER:PASSWORD`, repeatable. */
+  auth: string[];
+  /** Extension: `--auth-scope`, what `--auth` protects. */
+  auth_scope: "all" | "upload";
+  /** Extension: `--hash-password`, print a hash for `--auth` and exit. */
+  hash_password: boolean;
 }
 
 /** The result of parsing: run, print help, or a usage error (message without the `http.server: error: ` prefix). */
@@ -69,10 +87,17 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   follow_symlinks: false,
   exclude_dotfiles: false,
   workers: 1,
+  upload: false,
+  upload_overwrite: false,
+  upload_mkdir: false,
+  max_upload: DEFAULT_MAX_UPLOAD,
+  auth: [],
+  auth_scope: "all",
+  hash_password: false,
 });
 
-type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles";
-type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers";
+type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles" | "upload" | "upload_overwrite" | "upload_mkdir" | "hash_password";
+type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers" | "max_upload" | "auth" | "auth_scope";
 
 /** One optional argument: its option strings, in argparse's order (short first). */
 type OptionSpec = { flags: readonly string[] } & ({ dest: FlagDest; takesValue: false } | { dest: ValueDest; takesValue: true });
@@ -90,6 +115,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--follow-symlinks"], dest: "follow_symlinks", takesValue: false },
   { flags: ["--exclude-dotfiles"], dest: "exclude_dotfiles", takesValue: false },
   { flags: ["--workers"], dest: "workers", takesValue: true },
+  // ---- uploads and passwords (issue 15) ----
+  { flags: ["--upload"], dest: "upload", takesValue: false },
+  { flags: ["--upload-overwrite"], dest: "upload_overwrite", takesValue: false },
+  { flags: ["--upload-mkdir"], dest: "upload_mkdir", takesValue: false },
+  { flags: ["--max-upload"], dest: "max_upload", takesValue: true },
+  { flags: ["--auth"], dest: "auth", takesValue: true },
+  { flags: ["--auth-scope"], dest: "auth_scope", takesValue: true },
+  { flags: ["--hash-password"], dest: "hash_password", takesValue: false },
 ];
 
 const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((f) => [f, o] as const)));
@@ -98,7 +131,10 @@ const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((
 export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
                    [--tls-cert PATH] [--tls-key PATH]
                    [--tls-password-file PATH] [--follow-symlinks]
-                   [--exclude-dotfiles] [--workers N]
+                   [--exclude-dotfiles] [--workers N] [--upload]
+                   [--upload-overwrite] [--upload-mkdir] [--max-upload SIZE]
+                   [--auth USER:PASSWORD] [--auth-scope {all,upload}]
+                   [--hash-password]
                    [port]
 `;
 
@@ -128,6 +164,20 @@ options:
                         out of listings (default: serve them)
   --workers N           serve with N processes sharing the port; auto: one per
                         CPU core (default: 1)
+  --upload              accept uploads: PUT /dir/name, multipart POST to a
+                        directory, resumable uploads; atomic, never
+                        replacing a file silently (default: 501)
+  --upload-overwrite    uploads may replace existing files without If-Match
+  --upload-mkdir        uploads may create missing parent directories
+  --max-upload SIZE     largest upload, e.g. 100M, 2G (default: 1G)
+  --auth USER:PASSWORD  require HTTP Basic authentication (repeatable);
+                        PASSWORD may be a hash from --hash-password; without
+                        --tls-cert, anyone on the network can read it
+  --auth-scope {all,upload}
+                        what --auth protects: everything, or only uploads
+                        (default: all)
+  --hash-password       read a password (stdin or prompt), print a salted
+                        hash for --auth, and exit
 `;
 
 /** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. */
@@ -214,6 +264,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const extras: string[] = [];
   let portText: string | null = null;
   let workersText: string | null = null;
+  const texts: Partial<Record<"max_upload" | "auth_scope", string>> = {};
   const error = (message: string): ParseResult => ({ kind: "error", message });
 
   // argparse classifies every argument before consuming any: an ambiguous
@@ -286,6 +337,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
         for (const [action, value] of actions) {
           if (action.dest === "help") return { kind: "help" };
           if (action.dest === "workers") workersText = value!;
+          else if (action.dest === "auth") options.auth = [...options.auth, value!];
+          else if (action.dest === "max_upload" || action.dest === "auth_scope") texts[action.dest] = value!;
           else if (action.takesValue) options[action.dest] = value!;
           else options[action.dest] = true;
         }
@@ -294,7 +347,44 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     }
   }
   if (extras.length > 0) return error(`unrecognized arguments: ${extras.join(" ")}`);
-  return check(options, portText, workersText);
+  const checked = check(options, portText, workersText);
+  return checked.kind === "run" ? checkUploadOptions(checked.options, texts) : checked;
+}
+
+/** The checks of the upload and password options (issue 15), their values converted. */
+function checkUploadOptions(options: CliOptions, texts: Partial<Record<"max_upload" | "auth_scope", string>>): ParseResult {
+  const error = (message: string): ParseResult => ({ kind: "error", message });
+  if (texts.max_upload !== undefined) {
+    const n = parseSize(texts.max_upload);
+    if (n === null || n < 1) return error(`argument --max-upload: invalid size: ${pyRepr(texts.max_upload)} (expected bytes or a number with K, M, G or T)`);
+    options.max_upload = n;
+  }
+  if (texts.auth_scope !== undefined) {
+    if (texts.auth_scope !== "all" && texts.auth_scope !== "upload") {
+      return error(`argument --auth-scope: invalid choice: ${pyRepr(texts.auth_scope)} (choose from 'all', 'upload')`);
+    }
+    options.auth_scope = texts.auth_scope;
+  }
+  for (const spec of options.auth) {
+    try {
+      parseCredential(spec);
+    } catch (e) {
+      // Never the password in a message: the user name at most.
+      const user = spec.includes(":") ? ` for user ${pyRepr(spec.slice(0, spec.indexOf(":")))}` : "";
+      return error(`argument --auth: ${(e as Error).message}${user} (expected USER:PASSWORD)`);
+    }
+  }
+  if (!options.upload) {
+    for (const [flag, given] of [
+      ["--upload-overwrite", options.upload_overwrite],
+      ["--upload-mkdir", options.upload_mkdir],
+      ["--max-upload", texts.max_upload !== undefined],
+    ] as const) {
+      if (given) return error(`${flag} requires --upload to be set`);
+    }
+  }
+  if (texts.auth_scope !== undefined && options.auth.length === 0) return error("--auth-scope requires --auth to be set");
+  return { kind: "run", options };
 }
 
 /** The checks after parsing: CPython's `_main()` first, then ours. */

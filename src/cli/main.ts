@@ -51,6 +51,8 @@ import { CGIHTTPRequestHandler } from "../cgi/cgi-handler.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
+import { hashPasswordMain, type HashPasswordIO } from "./hash-password.js";
+import { removeStaleTemps } from "../static/atomic-file.js";
 
 /** Seconds SIGTERM waits for requests in flight before closing their connections. */
 export const DRAIN_TIMEOUT = 10;
@@ -76,6 +78,8 @@ export interface CliIO {
   stdout: Output;
   stderr: Output;
   signals?: SignalSource;
+  /** Where `--hash-password` reads; `process.stdin` by default. */
+  stdin?: HashPasswordIO["stdin"];
 }
 
 /** A mistake in what was typed: usage and the message on stderr, exit 2. */
@@ -108,7 +112,36 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
   Handler.prototype.protocol_version = options.protocol;
   Handler.prototype.follow_symlinks = options.follow_symlinks;
   Handler.prototype.exclude_dotfiles = options.exclude_dotfiles;
+  applyShareOptions(Handler.prototype, options);
   return Handler;
+}
+
+/** Uploads and passwords (issue 15): the handler attributes of `--upload…` and `--auth…`. */
+function applyShareOptions(proto: SimpleHTTPRequestHandler, options: CliOptions): void {
+  proto.upload = options.upload;
+  proto.upload_overwrite = options.upload_overwrite;
+  proto.upload_mkdir = options.upload_mkdir;
+  proto.max_upload = options.max_upload;
+  proto.auth = options.auth.length > 0 ? [...options.auth] : null;
+  proto.auth_scope = options.auth_scope;
+}
+
+/** Whether `host` (a bound address) is a loopback one: only this machine can reach it. */
+export function isLoopback(host: string): boolean {
+  return /^127\./.test(host) || host === "::1" || /^::ffff:127\./i.test(host);
+}
+
+/** Start-up lines of `--upload` and `--auth` (stderr), after the banner. */
+async function shareStartup(options: CliOptions, directory: string, host: string, io: CliIO): Promise<void> {
+  if (options.auth.length > 0 && options.tls_cert === null && !isLoopback(host)) {
+    io.stderr.write(
+      `${PROG}: warning: --auth without --tls-cert on ${host}: HTTP Basic sends the password readable by anyone on the network\n`,
+    );
+  }
+  if (options.upload) {
+    const removed = await removeStaleTemps(directory).catch(() => 0);
+    if (removed > 0) io.stderr.write(`${PROG}: removed ${removed} temporary file(s) left by interrupted uploads\n`);
+  }
 }
 
 /**
@@ -369,6 +402,7 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
     let text = banner(scheme, host, port) + "\n";
     for (const [url, iface] of lanUrls(host, port, scheme.toLowerCase())) text += `  ${url} (${iface})\n`;
     io.stdout.write(text);
+    void shareStartup(options, directory, host, io);
   };
   if (options.workers !== 1) {
     // Extension: `--workers`. This runs in the primary and again in every worker (see server/workers.ts).
@@ -434,6 +468,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       return 0;
     }
     if (parsed.kind === "error") throw new UsageError(parsed.message);
+    if (parsed.options.hash_password) return await hashPasswordMain({ stdin: io.stdin ?? process.stdin, stdout: io.stdout, stderr: io.stderr });
     return await run(parsed.options, io, signals);
   } catch (e) {
     if (e instanceof UsageError) {
