@@ -131,13 +131,16 @@ export function isLoopback(host: string): boolean {
   return /^127\./.test(host) || host === "::1" || /^::ffff:127\./i.test(host);
 }
 
+/** The start-up warning for `--auth` without `--tls-cert` on an address other machines can reach, or `null`. */
+export function authWarning(options: CliOptions, host: string): string | null {
+  if (options.auth.length === 0 || options.tls_cert !== null || isLoopback(host)) return null;
+  return `${PROG}: warning: --auth without --tls-cert on ${host}: HTTP Basic sends the password readable by anyone on the network\n`;
+}
+
 /** Start-up lines of `--upload` and `--auth` (stderr), after the banner. */
 async function shareStartup(options: CliOptions, directory: string, host: string, io: CliIO): Promise<void> {
-  if (options.auth.length > 0 && options.tls_cert === null && !isLoopback(host)) {
-    io.stderr.write(
-      `${PROG}: warning: --auth without --tls-cert on ${host}: HTTP Basic sends the password readable by anyone on the network\n`,
-    );
-  }
+  const warning = authWarning(options, host);
+  if (warning !== null) io.stderr.write(warning);
   if (options.upload) {
     const removed = await removeStaleTemps(directory).catch(() => 0);
     if (removed > 0) io.stderr.write(`${PROG}: removed ${removed} temporary file(s) left by interrupted uploads\n`);
