@@ -475,6 +475,15 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     this.send_error(501, pyFormat("Unsupported method (%r)", [this.command]));
   }
 
+  /** With `upload`, an upload announced larger than `max_upload` gets 413 instead of `100 Continue`. */
+  override handle_expect_100(): boolean | Promise<boolean> {
+    if (this.upload && (this.command === "PUT" || this.command === "POST") && Number(this.headers.get("Content-Length")) > this.max_upload) {
+      this.send_error(413, null, `The upload is larger than ${this.max_upload} bytes.`);
+      return false;
+    }
+    return super.handle_expect_100();
+  }
+
   /** Extension hook: the `auth` gate before every method (auth-gate.ts). */
   override _before_dispatch(): boolean | Promise<boolean> {
     return this.auth === null ? true : authGate(this);

@@ -179,6 +179,8 @@ describe("PUT", () => {
     assert.ok(!existsSync(join(root, "sub/big.bin")) && !existsSync(join(root, "sub/big2.bin")));
     await noTempsLeft(root);
     assert.equal((await put(small, "/sub/fits.bin", "y".repeat(1000))).status, 201);
+    const expect = await exchange(small.port, "PUT /sub/big3.bin HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+    assert.match(expect.toString("latin1"), /^HTTP\/1\.1 413 /, "413 instead of 100 Continue");
   });
 
   test("a client that goes away mid-body leaves nothing: no file, no temporary", async () => {
