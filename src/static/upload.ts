@@ -25,7 +25,7 @@
 import { lstat, mkdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { Stats } from "node:fs";
-import busboy from "busboy";
+import type busboy from "busboy";
 import type { HTTPMessage } from "../protocol/headers.js";
 import { AtomicFile, isNoSpace } from "./atomic-file.js";
 import { etagFor } from "./conditional.js";
@@ -223,6 +223,7 @@ export async function handlePut(h: UploadHandler): Promise<void> {
 /** One file of a multipart POST. */
 interface Part {
   name: string;
+  stream: NodeJS.ReadableStream & { destroy(): void };
   file: AtomicFile | null;
   replace: boolean;
   done: Promise<void>;
@@ -245,9 +246,11 @@ export async function handlePost(h: UploadHandler): Promise<void> {
     if (!/^multipart\/form-data\s*;/i.test(ctype)) throw new UploadRefused(415, "POST an upload as multipart/form-data");
     checkDeclaredLength(h);
     const wd = await resolveWriteDir(h, dirs, false);
+    // Loaded on the first form upload: the command starts without it.
+    const { default: makeBusboy } = await import("busboy");
     let bb: busboy.Busboy;
     try {
-      bb = busboy({
+      bb = makeBusboy({
         headers: { "content-type": ctype },
         preservePath: true,
         defParamCharset: "utf8",
@@ -273,13 +276,14 @@ export async function handlePost(h: UploadHandler): Promise<void> {
         stream.resume();
         return;
       }
-      const part: Part = { name, file: null, replace: false, done: Promise.resolve() };
+      const part: Part = { name, stream, file: null, replace: false, done: Promise.resolve() };
       parts.push(part);
       part.done = (async () => {
         try {
           const current = await currentEtag(join(wd.dir, name));
           if (current !== null && !h.upload_overwrite) throw new UploadRefused(409, `a file named ${JSON.stringify(name)} exists`);
           part.replace = current !== null;
+          if (failure !== null) return;
           part.file = await AtomicFile.create(wd.dir, wd.realDir);
           for await (const chunk of stream) {
             if (failure !== null) break;
@@ -306,6 +310,9 @@ export async function handlePost(h: UploadHandler): Promise<void> {
     if (parts.length === 0) throw new UploadRefused(400, "no file in the form");
     await answerPost(h, wd, parts);
   } catch (e) {
+    // Stop every part still being written, wait for it, then remove its file.
+    for (const p of parts) p.stream.destroy();
+    await Promise.all(parts.map((p) => p.done));
     await Promise.all(parts.map((p) => p.file?.abort()));
     return answerFailure(h, e);
   }

@@ -263,6 +263,20 @@ describe("POST multipart/form-data", () => {
     await noTempsLeft(root);
   });
 
+  test("a client that goes away mid-form leaves nothing: no files, no temporaries", async () => {
+    const s = await open(up.port);
+    const part = (name: string, body: string): string => `--B\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n\r\n${body}\r\n`;
+    const first = part("cut-a.txt", "complete part");
+    s.write(`POST /sub/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 1000000\r\n\r\n${first}`);
+    s.write(`--B\r\nContent-Disposition: form-data; name="file"; filename="cut-b.txt"\r\n\r\n${"b".repeat(200_000)}`);
+    for (let i = 0; i < 200 && temps(root).length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(temps(root).length, 2, "both parts are being written");
+    s.destroy();
+    await closed(s);
+    await noTempsLeft(root);
+    assert.ok(!existsSync(join(root, "sub/cut-a.txt")) && !existsSync(join(root, "sub/cut-b.txt")), "not even the complete first part");
+  });
+
   test("a body past max_upload: 413, nothing stored", async () => {
     const form = new FormData();
     form.append("file", new Blob(["z".repeat(5000)]), "toolarge.txt");
