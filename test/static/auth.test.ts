@@ -28,6 +28,7 @@ import {
   throttleDelay,
 } from "../../src/static/auth.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
+import { CGIHTTPRequestHandler } from "../../src/cgi/cgi-handler.js";
 import { exchange, LogCapture, serve, splitResponse, type Running } from "../helpers/net.js";
 import { servingDir } from "../helpers/handlers.js";
 
@@ -184,6 +185,24 @@ describe("the gate over sockets", () => {
     assert.ok(Number(process.hrtime.bigint() - t0) / 1e6 >= 45, "the answer waited");
     assert.equal((await ask(all, "GET", "/", `Basic ${b64("alice:s3cret")}`)).status, 200);
     assert.equal(throttleDelay("127.0.0.1"), 0);
+  });
+
+  test("CGIHTTPRequestHandler: scripts are behind the password too; with upload, a POST elsewhere is an upload", async () => {
+    const H = servingDir(root, CGIHTTPRequestHandler as unknown as typeof SimpleHTTPRequestHandler, "HTTP/1.1");
+    Object.assign(H.prototype, { upload: true, auth: ["alice:s3cret"] });
+    const cgi = await serve(H);
+    try {
+      assert.equal((await ask(cgi, "POST", "/cgi-bin/script.py")).status, 401);
+      assert.equal((await ask(cgi, "GET", "/cgi-bin/script.py")).status, 401);
+      const form = `--B\r\nContent-Disposition: form-data; name="file"; filename="via-cgi.txt"\r\n\r\nhi\r\n--B--\r\n`;
+      const raw = await exchange(
+        cgi.port,
+        `POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Basic ${b64("alice:s3cret")}\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: ${form.length}\r\n\r\n${form}`,
+      );
+      assert.match(splitResponse(raw).status, / 201 /);
+    } finally {
+      await cgi.close();
+    }
   });
 
   test("auth_scope upload: reads are open, writes need the password", async () => {
