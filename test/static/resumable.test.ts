@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket } from "node:net";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
-import { _activeUploads, _resumableConfig, INTEROP_VERSION, parseSfBoolean, parseSfInteger } from "../../src/static/resumable.js";
+import { _activeUploads, _resumableConfig, INTEROP_VERSION, parseSfBoolean, parseSfInteger, UPLOAD_RESOURCE_PREFIX as UPLOAD_PREFIX } from "../../src/static/resumable.js";
 import { UPLOAD_TEMP_PREFIX } from "../../src/static/upload-rules.js";
 import { exchange, LogCapture, open, readUntil, serve, splitResponse, type Running } from "../helpers/net.js";
 import { servingDir } from "../helpers/handlers.js";
@@ -219,6 +219,30 @@ test("a HEAD while the creation is still sending ends the old request first", as
   );
   assert.equal(done!.status, 201);
   assert.equal(readFileSync(join(root, "stalled.bin"), "utf8"), "x".repeat(400) + rest);
+});
+
+test("refusals: PATCH without the headers, a changed Upload-Length, past the length, methods elsewhere", async () => {
+  const create = async (path: string, extra = ""): Promise<string> => {
+    const all = await request(`PUT ${path} HTTP/1.1\r\nHost: x\r\nUpload-Draft-Interop-Version: 8\r\nUpload-Complete: ?0\r\nUpload-Length: 4\r\n${extra}Content-Length: 2\r\n`, Buffer.from("ab"));
+    return all.find((h) => h.status === 201)!.headers["location"]!;
+  };
+  const patch = (location: string, headers: string, body = ""): Promise<Head[]> =>
+    request(`PATCH ${location} HTTP/1.1\r\nHost: x\r\nContent-Type: application/partial-upload\r\n${headers}Content-Length: ${body.length}\r\n`, Buffer.from(body));
+  const a = await create("/refuse-a.txt");
+  assert.equal((await patch(a, "Upload-Offset: 2\r\n"))[0]!.status, 400, "no Upload-Complete");
+  assert.equal((await patch(a, "Upload-Complete: ?0\r\n"))[0]!.status, 400, "no Upload-Offset");
+  assert.equal((await patch(a, "Upload-Offset: 2\r\nUpload-Complete: ?0\r\nUpload-Length: 5\r\n"))[0]!.status, 400, "length changed");
+  assert.equal((await request(`HEAD ${a} HTTP/1.1\r\nHost: x\r\n`))[0]!.status, 404, "and the upload is cancelled");
+  const b = await create("/refuse-b.txt");
+  assert.equal((await patch(b, "Upload-Offset: 2\r\nUpload-Complete: ?1\r\n", "cde"))[0]!.status, 413, "past Upload-Length");
+  assert.equal((await request(`HEAD ${b} HTTP/1.1\r\nHost: x\r\n`))[0]!.status, 404);
+  const c = await create("/refuse-c.txt");
+  assert.equal((await patch(c, "Upload-Offset: 2\r\nUpload-Complete: ?1\r\n", "c"))[0]!.status, 400, "complete before the length");
+  assert.ok(!existsSync(join(root, "refuse-a.txt")) && !existsSync(join(root, "refuse-b.txt")) && !existsSync(join(root, "refuse-c.txt")));
+  assert.equal((await request(`DELETE /refuse-a.txt HTTP/1.1\r\nHost: x\r\n`))[0]!.status, 405, "files are not deleted");
+  assert.equal((await request(`PATCH /refuse-a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n`))[0]!.status, 405);
+  assert.equal((await request(`DELETE ${UPLOAD_PREFIX}nosuchupload HTTP/1.1\r\nHost: x\r\n`))[0]!.status, 404);
+  assert.deepEqual(readdirSync(root).filter((n) => n.startsWith(UPLOAD_TEMP_PREFIX)), []);
 });
 
 test("OPTIONS announces the limits", async () => {
