@@ -52,7 +52,7 @@ import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
 import { hashPasswordMain, type HashPasswordIO } from "./hash-password.js";
-import { removeStaleTemps } from "../static/atomic-file.js";
+import { sweepOnce } from "../static/atomic-file.js";
 
 /** Seconds SIGTERM waits for requests in flight before closing their connections. */
 export const DRAIN_TIMEOUT = 10;
@@ -142,7 +142,7 @@ async function shareStartup(options: CliOptions, directory: string, host: string
   const warning = authWarning(options, host);
   if (warning !== null) io.stderr.write(warning);
   if (options.upload) {
-    const removed = await removeStaleTemps(directory).catch(() => 0);
+    const removed = await sweepOnce(directory);
     if (removed > 0) io.stderr.write(`${PROG}: removed ${removed} temporary file(s) left by interrupted uploads\n`);
   }
 }

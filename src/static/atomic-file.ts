@@ -189,3 +189,20 @@ export async function removeStaleTemps(root: string, before = Date.now() - proce
   }
   return removed;
 }
+
+const sweeps = new Map<string, Promise<number>>();
+
+/**
+ * `removeStaleTemps(root)` once per directory and process: the command runs
+ * it at start, and the first upload into a directory runs it for a library
+ * user (in the background; it only removes files older than the process,
+ * never an upload in flight).
+ */
+export function sweepOnce(root: string): Promise<number> {
+  let sweep = sweeps.get(root);
+  if (sweep === undefined) {
+    sweep = removeStaleTemps(root).catch(() => 0);
+    sweeps.set(root, sweep);
+  }
+  return sweep;
+}

@@ -27,7 +27,7 @@ import { join } from "node:path";
 import type { Stats } from "node:fs";
 import type busboy from "busboy";
 import type { HTTPMessage } from "../protocol/headers.js";
-import { AtomicFile, isNoSpace } from "./atomic-file.js";
+import { AtomicFile, isNoSpace, sweepOnce } from "./atomic-file.js";
 import { etagFor } from "./conditional.js";
 import { checkFileName, decideWrite, splitWritePath } from "./upload-rules.js";
 import { quote } from "./url.js";
@@ -89,6 +89,7 @@ export interface WriteDir {
  * @throws UploadRefused
  */
 export async function resolveWriteDir(h: UploadHandler, dirs: readonly string[], create: boolean): Promise<WriteDir> {
+  void sweepOnce(h.directory);
   let rootReal: string;
   try {
     rootReal = await realpath(h.directory);

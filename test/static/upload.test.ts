@@ -9,7 +9,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -311,6 +311,25 @@ describe("disk full: 507, nothing left behind", () => {
       rmdirSync(mnt, { recursive: true } as never);
     }
   });
+});
+
+test("a library server removes stale temporary files at its first upload into a directory", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "http-server-upload-sweep-"));
+  const stale = join(dir, `${UPLOAD_TEMP_PREFIX}stale.part`);
+  writeFileSync(stale, "x");
+  const old = new Date(Date.now() - process.uptime() * 1000 - 60_000);
+  utimesSync(stale, old, old);
+  const H = servingDir(dir, SimpleHTTPRequestHandler, "HTTP/1.1");
+  H.prototype.upload = true;
+  const r = await serve(H);
+  try {
+    assert.equal((await put(r, "/first.txt", "1")).status, 201);
+    for (let i = 0; i < 200 && existsSync(stale); i++) await new Promise((res) => setTimeout(res, 5));
+    assert.ok(!existsSync(stale));
+  } finally {
+    await r.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test("removeStaleTemps removes old temporary files only", async () => {
