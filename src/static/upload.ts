@@ -23,12 +23,13 @@
  */
 
 import { lstat, mkdir, realpath } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Stats } from "node:fs";
 import type busboy from "busboy";
 import type { HTTPMessage } from "../protocol/headers.js";
 import { AtomicFile, isNoSpace, sweepOnce } from "./atomic-file.js";
 import { etagFor } from "./conditional.js";
+import { translatePath } from "./confine.js";
 import { checkFileName, decideWrite, splitWritePath } from "./upload-rules.js";
 import { quote } from "./url.js";
 
@@ -169,6 +170,9 @@ export async function preparePut(h: UploadHandler): Promise<PutTarget> {
   checkDeclaredLength(h);
   const wd = await resolveWriteDir(h, split.dirs, h.upload_mkdir);
   const finalPath = join(wd.dir, split.name);
+  // The file server's own mapping must name the same file: an upload lands
+  // exactly where a GET of the same URL reads (confine.ts).
+  if (resolve(translatePath(h.path, h.directory)) !== resolve(finalPath)) throw new UploadRefused(400, "the path does not name one file");
   const current = await currentEtag(finalPath);
   const decision = decideWrite(current, h.headers.get("If-Match"), h.headers.get("If-None-Match"), h.upload_overwrite);
   if (decision.kind === "refuse") throw new UploadRefused(decision.status, decision.reason);
