@@ -20,6 +20,7 @@
  */
 
 import { pyRepr } from "../handler/py-format.js";
+import { MAX_WORKERS } from "../protocol/limits.js";
 import { parseCredential } from "../static/auth.js";
 import { DEFAULT_MAX_UPLOAD } from "../static/upload.js";
 import { parseSize } from "../static/upload-rules.js";
@@ -179,9 +180,6 @@ options:
   --hash-password       read a password (stdin or prompt), print a salted
                         hash for --auth, and exit
 `;
-
-/** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. */
-const MAX_WORKERS = 256;
 
 /** Highest TCP port. */
 const MAX_PORT = 65535;
