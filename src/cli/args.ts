@@ -23,8 +23,7 @@ import { pyRepr } from "../python/repr.js";
 import { MAX_WORKERS } from "../protocol/limits.js";
 import { headerProblem, splitHeaderArg, type HeaderPair } from "../static/response-headers.js";
 import { parseCredential } from "../static/auth.js";
-import { DEFAULT_MAX_UPLOAD } from "../static/upload.js";
-import { parseSize } from "../static/upload-rules.js";
+import { DEFAULT_MAX_UPLOAD, parseSize } from "../static/upload-rules.js";
 
 /** The program name in usage and error lines. */
 export const PROG = "http.server";

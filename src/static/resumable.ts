@@ -37,8 +37,8 @@ import { answerFailure, commitPut, preparePut, UploadRefused, type PutTarget, ty
 /** The draft's interop version this implements (its appendix "Draft Interop Version"). */
 export const INTEROP_VERSION = "8";
 
-/** Where upload resources live. */
-export const UPLOAD_RESOURCE_PREFIX = "/.well-known/resumable-upload/";
+import { isUploadResource, UPLOAD_RESOURCE_PREFIX } from "./upload-rules.js";
+export { isUploadResource, UPLOAD_RESOURCE_PREFIX };
 
 /** Limits of incomplete uploads; tests shorten them. */
 export const _resumableConfig = { maxActive: 64, maxAgeMs: 60 * 60 * 1000 };
@@ -71,10 +71,6 @@ export function _activeUploads(): number {
   return uploads.size;
 }
 
-/** Whether `path` names an upload resource (query ignored). */
-export function isUploadResource(path: string): boolean {
-  return path.startsWith(UPLOAD_RESOURCE_PREFIX);
-}
 
 /** A Structured Field Boolean (`?0`/`?1`), or `null` (to be ignored). */
 export function parseSfBoolean(value: string | undefined): boolean | null {

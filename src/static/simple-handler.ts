@@ -35,10 +35,14 @@ import { NotServable, outOfDescriptors, toHttpError } from "./fs-errors.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { pyFormat } from "../python/format.js";
 import type { AuthScope } from "./auth.js";
-import { authGate } from "./auth-gate.js";
-import { DEFAULT_MAX_UPLOAD, handlePost, handlePut } from "./upload.js";
-import { isUploadTemp, UPLOAD_TEMP_PREFIX } from "./upload-rules.js";
-import { handleResumable, isUploadResource } from "./resumable.js";
+import { DEFAULT_MAX_UPLOAD, isUploadResource, isUploadTemp, UPLOAD_TEMP_PREFIX } from "./upload-rules.js";
+// The upload and password code is loaded when first used: a server without
+// those options does not load it (nor busboy), and starts with fewer files open.
+const handleResumable = async (...a: Parameters<typeof import("./resumable.js").handleResumable>): Promise<void> =>
+  (await import("./resumable.js")).handleResumable(...a);
+const handlePut = async (h: Parameters<typeof import("./upload.js").handlePut>[0]): Promise<void> => (await import("./upload.js")).handlePut(h);
+const handlePost = async (h: Parameters<typeof import("./upload.js").handlePost>[0]): Promise<void> => (await import("./upload.js")).handlePost(h);
+const authGate = async (h: Parameters<typeof import("./auth-gate.js").authGate>[0]): Promise<boolean> => (await import("./auth-gate.js")).authGate(h);
 import { contentRange, multipartByteranges, newBoundary, type Range } from "./ranges.js";
 import { fsDecode, fsEncode, splitTarget } from "./url.js";
 import { checkResponseHeaders } from "./response-headers.js";

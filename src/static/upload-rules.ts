@@ -17,6 +17,17 @@ import { unquote } from "./url.js";
  */
 export const UPLOAD_TEMP_PREFIX = ".http.server-upload-";
 
+/** Default `max_upload`: 1 GiB. */
+export const DEFAULT_MAX_UPLOAD = 1024 ** 3;
+
+/** Where resumable upload resources live (resumable.ts). */
+export const UPLOAD_RESOURCE_PREFIX = "/.well-known/resumable-upload/";
+
+/** Whether `path` names a resumable upload resource (query ignored). */
+export function isUploadResource(path: string): boolean {
+  return path.startsWith(UPLOAD_RESOURCE_PREFIX);
+}
+
 /** Whether a file name (one component) is one of our temporary upload files. */
 export function isUploadTemp(name: string | Uint8Array): boolean {
   if (typeof name === "string") return name.startsWith(UPLOAD_TEMP_PREFIX);

@@ -33,8 +33,7 @@ import { translatePath } from "./confine.js";
 import { checkFileName, decideWrite, splitWritePath } from "./upload-rules.js";
 import { quote } from "./url.js";
 
-/** Default `max_upload`: 1 GiB. */
-export const DEFAULT_MAX_UPLOAD = 1024 ** 3;
+export { DEFAULT_MAX_UPLOAD } from "./upload-rules.js";
 
 /** What the upload code needs of its handler (a SimpleHTTPRequestHandler). */
 export interface UploadHandler {
