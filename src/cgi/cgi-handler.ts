@@ -116,10 +116,11 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   }
 
   /** Serves a POST request: only for CGI scripts (501 "Can only POST to CGI scripts" elsewhere). */
-  async do_POST(): Promise<void> {
+  override async do_POST(): Promise<void> {
     const cgi = this.#checkCgi();
     if (cgi === null) return;
     if (cgi) await this.run_cgi();
+    else if (this.upload) await super.do_POST();
     else this.send_error(501, "Can only POST to CGI scripts");
   }
 

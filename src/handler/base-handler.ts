@@ -214,6 +214,14 @@ export class BaseHTTPRequestHandler {
 
   // ---- one request ----------------------------------------------------------
 
+  /**
+   * Internal extension point (not in CPython): called before `do_<COMMAND>()`;
+   * returning `false` (or a Promise of it) means the request has been answered.
+   */
+  _before_dispatch(): boolean | Promise<boolean> {
+    return true;
+  }
+
   /** Parses one request and dispatches it to `do_<COMMAND>()`. */
   handle_one_request(): Promise<void> {
     return serveRequests(this, this.#x, true);

@@ -303,8 +303,19 @@ class Loop {
     return parsed ? this.#dispatch() : undefined;
   }
 
-  /** Step 3: `do_<COMMAND>()`, or 501. */
+  /**
+   * Step 3: `do_<COMMAND>()`, or 501 — after the handler's
+   * `_before_dispatch()` gate (SimpleHTTPRequestHandler's authentication),
+   * which may answer the request itself.
+   */
   #dispatch(): Promise<void> | undefined {
+    const gate = this.#h._before_dispatch();
+    if (gate === false) return this.#finish();
+    if (gate instanceof Promise) return gate.then((go) => (go ? this.#run() : this.#finish()));
+    return this.#run();
+  }
+
+  #run(): Promise<void> | undefined {
     const h = this.#h;
     const method = (h as unknown as Record<string, unknown>)["do_" + h.command];
     if (typeof method !== "function") {
