@@ -152,6 +152,9 @@ export class HTTPSServer extends HTTPServer {
     const tlsServer = createTlsServer(
       {
         ...credentials,
+        // As over TCP: a client's close_notify (or FIN) after its request ends
+        // its input only; the responses still go out.
+        allowHalfOpen: true,
         minVersion: "TLSv1.2",
         ALPNProtocols: this.alpn_protocols,
         requestCert: verify,
