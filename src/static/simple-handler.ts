@@ -25,6 +25,7 @@ import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer } from "
 import { SocketWriter, type WFile } from "../handler/wfile.js";
 import { contentRange, decide, etagFor, multipartByteranges, newBoundary, type Range } from "./conditional.js";
 import { renderListing, sortEntries, type ListingEntry } from "./directory-listing.js";
+import { directoryLocation } from "./location.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { translatePath } from "./translate-path.js";
 import { fsDecode, fsEncode } from "./url.js";
@@ -326,28 +327,6 @@ function isInside(child: Buffer, parent: Buffer): boolean {
   return child.length > n && child.subarray(0, n).equals(parent.subarray(0, n)) && (n === 1 || child[n] === 0x2f);
 }
 
-/** `urllib.parse.urlsplit(path)`'s path, query and fragment for an origin-form target. */
-function splitTarget(target: string): { path: string; query: string; fragment: string } {
-  let rest = target;
-  let fragment = "";
-  let query = "";
-  const hash = rest.indexOf("#");
-  if (hash !== -1) {
-    fragment = rest.slice(hash + 1);
-    rest = rest.slice(0, hash);
-  }
-  const q = rest.indexOf("?");
-  if (q !== -1) {
-    query = rest.slice(q + 1);
-    rest = rest.slice(0, q);
-  }
-  // An absolute-form target's scheme and host are dropped from the redirect:
-  // it may only point back at this server (differs from CPython).
-  const abs = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/.exec(rest);
-  if (abs !== null) rest = rest.slice(abs[0].length) || "/";
-  return { path: rest, query, fragment };
-}
-
 /**
  * Serves files from `directory` and below: GET and HEAD, with directory
  * listings, as `python -m http.server` does.
@@ -436,13 +415,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     if (opened === null && nameable) opened = await this.#unreadableDirectory(path);
     if (opened !== null && opened.stats.isDirectory()) {
       closeFile(opened.fd);
-      const parts = splitTarget(this.path);
-      if (!parts.path.endsWith("/") && !parts.path.endsWith("%2f") && !parts.path.endsWith("%2F")) {
+      // Differs from CPython: the Location can never lead off-site (see location.ts).
+      const location = directoryLocation(this.path);
+      if (location !== null) {
         // Redirect the browser, as Apache does.
         this.send_response(301);
-        let location = parts.path + "/";
-        if (parts.query !== "") location += "?" + parts.query;
-        if (parts.fragment !== "") location += "#" + parts.fragment;
         this.send_header("Location", location);
         this.send_header("Content-Length", "0");
         this.end_headers();
