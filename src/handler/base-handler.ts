@@ -227,6 +227,8 @@ export class BaseHTTPRequestHandler {
   #firstRequest = true;
   /** `wfile` byte count when this request started (to know whether its response began). */
   #writtenAtStart = 0;
+  /** The connection will close after this response whatever the handler does (see `end_headers()`). */
+  #mustClose = false;
 
   constructor(request: Socket, client_address: ClientAddress, server: HandlerServer) {
     this.request = request;
@@ -380,6 +382,7 @@ export class BaseHTTPRequestHandler {
     this.#status = 0;
     this.#delimited = false;
     this.#switched = false;
+    this.#mustClose = false;
     this.#writtenAtStart = this.#bytesWritten();
     reader?._beginRequest(this.#firstRequest);
     this.#firstRequest = false;
@@ -762,10 +765,54 @@ export class BaseHTTPRequestHandler {
     }
   }
 
-  /** Ends the header section and flushes it. */
+  /**
+   * Ends the header section and flushes it. Differs from CPython: a final
+   * response on a connection that was to stay open, after which the server
+   * will close it anyway (no length and a body, a request body left past
+   * `max_drain_bytes`, the server closing), gets `Connection: close`
+   * (RFC 9112 §9.6), so the client does not pipeline into a closed connection.
+   */
   end_headers(): void {
-    if (!this.#bare) this.#head += "\r\n";
+    if (!this.#bare) {
+      if (!this.close_connection && this.#status >= 200 && this.#willClose()) this.#head += "Connection: close\r\n";
+      this.#head += "\r\n";
+    }
     this.flush_headers();
+  }
+
+  /** The connection cannot be reused after the response being sent (sets `close_connection`). */
+  #willClose(): boolean {
+    const status = this.#status;
+    const unframed = status !== 204 && status !== 304 && this.command !== "HEAD" && !this.#delimited;
+    if (!this.#mustClose && !unframed && this.server._closing !== true) return false;
+    // Sent only once: a second header block (after 1xx) finds close_connection set.
+    this.close_connection = true;
+    return !this.#switched;
+  }
+
+  /**
+   * Extension (not in CPython): reads and discards the request body, at most
+   * `max_drain_bytes` of it, before a response that does not use it (the
+   * file server's GET and HEAD call it first). Resolves `true` to go on
+   * answering: the body is gone and the connection stays usable, or the body
+   * is larger than the limit and the response will say `Connection: close`.
+   * Resolves `false` once an error has been sent: malformed chunking (400),
+   * or the client stopped sending. Synchronous `true` when there is no body.
+   */
+  discard_body(): true | Promise<boolean> {
+    const reader = this.rfile instanceof SocketReader ? this.rfile : null;
+    if (reader === null || reader._bodyDone) return true;
+    return reader._discardBody(this.max_drain_bytes).then((outcome) => {
+      if (outcome === "done") return true;
+      if (outcome === "too-large") {
+        this.#mustClose = true;
+        return true;
+      }
+      this.close_connection = true;
+      if (outcome === "eof") return false;
+      this.send_error(outcome.status, outcome.reason, outcome.explain);
+      return false;
+    });
   }
 
   /** Writes the buffered status line and headers with one `wfile.write()`. */

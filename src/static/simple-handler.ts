@@ -392,6 +392,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * response is complete (an error, a redirect, 304, 416).
    */
   async send_head(): Promise<Source | null> {
+    // Differs from CPython: a request body (which GET and HEAD never use) is
+    // read and discarded first, up to `max_drain_bytes` (`discard_body()`),
+    // so a malformed one is refused before any 200 and a valid one keeps the
+    // connection usable.
+    const discarded = this.discard_body();
+    if (discarded !== true && !(await discarded)) return null;
     let path = this.translate_path(this.path);
     if (this.exclude_dotfiles && namesHiddenFile(path, this.directory)) {
       this.send_error(404, "File not found");

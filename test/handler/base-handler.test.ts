@@ -290,8 +290,13 @@ describe("request bodies and framing", () => {
     await closed(socket);
   });
 
-  test("an unread chunked body closes the connection", async () => {
-    const raw = await exchange(srv.port, "IGNORE / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /next HTTP/1.1\r\n\r\n");
+  test("an unread chunked body is drained: the next request is answered", async () => {
+    const raw = await exchange(srv.port, "IGNORE / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /next HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert.equal(countResponses(raw.toString()), 2);
+  });
+
+  test("an unread malformed chunked body closes the connection", async () => {
+    const raw = await exchange(srv.port, "IGNORE / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\nGET /next HTTP/1.1\r\n\r\n");
     assert.equal(countResponses(raw.toString()), 1);
   });
 
