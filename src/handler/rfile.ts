@@ -395,12 +395,12 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
       this.#visible = 0;
     }
     while (!decoder.done) {
-      if (budget < 0) return "too-large";
       if (this.#rb.length > 0) {
+        if (budget <= 0) return "too-large";
         const input = this.#rb.peek();
         let consumed: number;
         try {
-          consumed = decoder.decode(budget < input.length ? input.subarray(0, budget + 1) : input).consumed;
+          consumed = decoder.decode(budget < input.length ? input.subarray(0, budget) : input).consumed;
         } catch (e) {
           if (e instanceof ProtocolError) return e;
           throw e;
