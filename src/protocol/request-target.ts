@@ -123,23 +123,35 @@ function isPyWhitespace(c: number): boolean {
 }
 
 /**
- * Whether `bytes` (the start of a request line still waiting for its line end)
- * can still become a request line we would accept: the first byte that is not
- * whitespace is printable ASCII (a method's first character), and no byte is
- * a control byte that is not whitespace (refused inside a word anyway). A TLS
- * ClientHello (0x16 …) or binary garbage fails at its first byte, so it is
- * answered 400 at once instead of waiting for a line end that never comes.
+ * Whether the first bytes of a request line can start one at all: the first
+ * byte that is not whitespace must be printable ASCII (a method's first
+ * character). A TLS ClientHello (0x16 …), a NUL, binary garbage fail at
+ * their first byte, so they are answered 400 at once instead of waiting for
+ * a line end that never comes. (Control bytes later in a line wait for its
+ * end, where the request-line rules refuse them with the whole line quoted.)
+ * Incremental: `check()` is given the line's bytes so far each time more
+ * arrive and looks only at the new ones, until the first word has begun.
  */
-export function couldStartRequest(bytes: Uint8Array): boolean {
-  let seenWord = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (isPyWhitespace(c)) continue;
-    if (c < 0x20 || c === 0x7f) return false;
-    if (!seenWord) {
-      if (c > 0x7e) return false;
-      seenWord = true;
+export class RequestLineScanner {
+  #checked = 0;
+  #decided = false;
+
+  /** `false` when `bytes` (the line so far, from its first byte) cannot start a request line. */
+  check(bytes: Uint8Array): boolean {
+    if (this.#decided) return true;
+    for (let i = this.#checked; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      if (isPyWhitespace(c)) continue;
+      if (c < 0x21 || c > 0x7e) return false;
+      this.#decided = true;
+      return true;
     }
+    this.#checked = bytes.length;
+    return true;
   }
-  return true;
+}
+
+/** {@link RequestLineScanner} over a whole line at once. */
+export function couldStartRequest(bytes: Uint8Array): boolean {
+  return new RequestLineScanner().check(bytes);
 }
