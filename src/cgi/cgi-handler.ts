@@ -263,7 +263,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   /** Whether the file the path translates to lies strictly inside one of `cgi_directories`. */
   #insideScriptDirectory(): boolean {
-    const target = this.translate_path(this.path);
+    const target = this.translate_path(this.origin_path === "" ? this.path : this.origin_path);
     for (const dir of this.cgi_directories) {
       const base = this.translate_path(dir);
       const prefix = base.endsWith("/") ? base : base + "/";
@@ -280,7 +280,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    *   caller must then refuse the request.
    */
   is_cgi(): boolean {
-    const collapsed = collapsePath(this.path);
+    // An absolute-form target names its path (RFC 9112 §3.2.2), as for files.
+    const collapsed = collapsePath(this.origin_path === "" ? this.path : this.origin_path);
     let dirSep = collapsed.indexOf("/", 1);
     while (dirSep > 0 && !this.cgi_directories.includes(collapsed.slice(0, dirSep))) {
       dirSep = collapsed.indexOf("/", dirSep + 1);

@@ -33,6 +33,7 @@ import {
 } from "../protocol/limits.js";
 import { ReceiveBuffer } from "../protocol/receive-buffer.js";
 import { parseRequestLine, reduceLeadingSlashes, stripLineEnd } from "../protocol/request-line.js";
+import { classifyTarget, connectionHas, isValidHost } from "../protocol/request-target.js";
 import { RESPONSES } from "../protocol/status.js";
 import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, htmlEscape } from "./error-page.js";
 import { dateTimeString, escapeControl, logDateTimeString, MONTHNAME, WEEKDAYNAME, writeLog } from "./log-format.js";
@@ -212,6 +213,20 @@ export class BaseHTTPRequestHandler {
   request_version = "";
   /** The request's header fields. Empty for HTTP/0.9. */
   headers: HTTPMessage = new HTTPMessage();
+  /**
+   * Extension (not in CPython): the request target in origin form, what a
+   * server serves: `path` itself for a `/…` target; the path and query of an
+   * absolute-form target (`GET http://host/a?b` → `/a?b`, `/` when it has no
+   * path), where `path` stays the whole target as in CPython; `""` for `*`
+   * and CONNECT's `host:port`.
+   */
+  origin_path = "";
+  /**
+   * Extension (not in CPython): the host the request is for (RFC 9112
+   * §3.2.2): the authority of an absolute-form or CONNECT target, else the
+   * `Host` field's value, else `null`.
+   */
+  request_host: string | null = null;
 
   /** Status line and headers not yet flushed (CPython's `_headers_buffer`). */
   #head = "";
@@ -512,10 +527,19 @@ export class BaseHTTPRequestHandler {
           return false;
       }
     }
-    this.#lineParsed = true;
     const command = line.words[0]!;
+    const target = line.words[1]!;
+    // RFC 9112 §3.2: a form allowed for the method; HTTP/0.9 knows only paths.
+    const form = line.words.length === 2 && target.charCodeAt(0) !== 0x2f ? null : classifyTarget(command, target);
+    if (form === null) {
+      this.send_error(400, pyFormat("Bad request target (%r)", [target]));
+      return false;
+    }
+    this.#lineParsed = true;
     this.command = command;
-    this.path = reduceLeadingSlashes(line.words[1]!);
+    this.path = reduceLeadingSlashes(target);
+    this.origin_path = form.form === "origin" ? this.path : form.originPath;
+    this.request_host = form.authority;
     const reader = this.rfile instanceof SocketReader ? this.rfile : null;
     if (line.words.length === 2) {
       // HTTP/0.9 (CPython 3.14): no header section follows; the reply is the bare body.
@@ -548,6 +572,14 @@ export class BaseHTTPRequestHandler {
 
   #afterHeaders(headers: HTTPMessage, reader: SocketReader | null): boolean | Promise<boolean> {
     this.headers = headers;
+    // RFC 9112 §3.2: more than one Host, or one that is not uri-host [":" port] → 400.
+    const hosts = headers.get_all("Host");
+    if (hosts !== null && hosts !== undefined && hosts.length > 0) {
+      if (hosts.length > 1) return this.#headFailed(new ProtocolError(400, "ERR_BAD_HOST", "Bad request: more than one Host field"));
+      if (!isValidHost(hosts[0]!)) return this.#headFailed(new ProtocolError(400, "ERR_BAD_HOST", pyFormat("Bad Host field (%r)", [hosts[0]!])));
+      // RFC 9112 §3.2.2: an absolute-form target's authority overrides Host.
+      if (this.request_host === null) this.request_host = hosts[0]!;
+    }
     try {
       this.#framing = requestFraming(headers, this.request_version, this.command ?? "");
     } catch (e) {
@@ -555,9 +587,13 @@ export class BaseHTTPRequestHandler {
     }
     reader?._beginBody(this.#framing);
 
-    const conntype = headers.get("Connection", "").toLowerCase();
-    if (conntype === "close") this.close_connection = true;
-    else if (conntype === "keep-alive" && this.protocol_version >= "HTTP/1.1") this.close_connection = false;
+    // A `close` option in any Connection field line closes (RFC 9110 §7.6.1);
+    // CPython compares the first field's whole value.
+    const conn = headers.get_all("Connection");
+    if (conn !== null && conn !== undefined && conn.length > 0) {
+      if (connectionHas(conn, "close")) this.close_connection = true;
+      else if (this.protocol_version >= "HTTP/1.1" && connectionHas(conn, "keep-alive")) this.close_connection = false;
+    }
 
     const expect = headers.get("Expect", "").toLowerCase();
     if (expect === "100-continue" && this.protocol_version >= "HTTP/1.1" && this.request_version >= "HTTP/1.1") {
@@ -628,6 +664,11 @@ export class BaseHTTPRequestHandler {
       return;
     }
     if (e instanceof ProtocolError) {
+      if (reader !== null && reader._awaitingRequest) {
+        // Refused before a request line was taken (not HTTP, too many empty lines).
+        this.requestline = "";
+        this.command = "";
+      }
       if (untouched) {
         this.#head = "";
         this.send_error(e.status, e.reason, e.explain);

@@ -23,8 +23,9 @@ import { ChunkedDecoder } from "../protocol/chunked.js";
 import { ProtocolError } from "../protocol/errors.js";
 import type { Framing } from "../protocol/framing.js";
 import { HeaderReader, type HTTPMessage } from "../protocol/headers.js";
-import { RECEIVE_HIGH_WATER } from "../protocol/limits.js";
+import { MAX_REQUEST_LINE, RECEIVE_HIGH_WATER } from "../protocol/limits.js";
 import { ReceiveBuffer } from "../protocol/receive-buffer.js";
+import { RequestLineScanner } from "../protocol/request-target.js";
 
 const EMPTY = Buffer.alloc(0);
 const READERS = new WeakMap<Socket, SocketReader>();
@@ -90,7 +91,7 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   /** Absolute time (ms) by which the current head must be complete. */
   _headDeadline = 0;
   /** Timeouts in force (set by the handler). */
-  _timeouts: ReadTimeouts = { timeout: null, keepAlive: 5, header: 60, body: 60 };
+  _timeouts: ReadTimeouts = { timeout: null, keepAlive: 5, header: 30, body: 60 };
 
   /** The reader of `socket`, if a handler made one. */
   static _of(socket: Socket): SocketReader | undefined {
@@ -173,13 +174,24 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   readline(limit = -1): Promise<Buffer> {
     const max = limit < 0 ? Infinity : limit;
     if (max === 0) return Promise.resolve(EMPTY);
-    const line = this.#tryLine(max);
+    let line: Buffer | null;
+    try {
+      line = this.#tryLine(max);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     if (line !== null) return Promise.resolve(line);
     // One Promise for the whole wait, settled by the 'data' handler itself:
     // the request line of every keep-alive request comes through here.
     return new Promise<Buffer>((resolve, reject) => {
       const attempt = (): void => {
-        const next = this.#tryLine(max);
+        let next: Buffer | null;
+        try {
+          next = this.#tryLine(max);
+        } catch (e) {
+          reject(e as Error);
+          return;
+        }
         if (next !== null) resolve(next);
         else this.#arm(attempt, reject);
       };
@@ -212,13 +224,31 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   #lineDone: ((line: Buffer) => void) | null = null;
   #lineFail: ((e: Error) => void) | null = null;
   readonly #lineAttempt = (): void => {
-    const next = this.#tryLine(this.#lineMax);
+    let next: Buffer | null;
+    try {
+      next = this.#tryLine(this.#lineMax);
+    } catch (e) {
+      this.#lineFail!(e as Error);
+      return;
+    }
     if (next !== null) this.#lineDone!(next);
     else this.#arm(this.#lineAttempt, this.#lineFail!);
   };
 
-  /** A line if one is complete (or the stream ended), else `null`. */
+  /**
+   * A line if one is complete (or the stream ended), else `null`. The
+   * request line (between requests, `_awaitingRequest`) gets the rules of
+   * RFC 9112 §2.2 first: empty lines before it are skipped (at most
+   * MAX_REQUEST_LINE bytes of them), and bytes that cannot start a request
+   * line are refused as soon as they arrive.
+   * @throws ProtocolError (400) for those two.
+   */
   #tryLine(max: number): Buffer | null {
+    if (this._awaitingRequest && this.#mode === "raw") return this.#tryRequestLine(max);
+    return this.#takeLine(max);
+  }
+
+  #takeLine(max: number): Buffer | null {
     const w = this.#window();
     const line = this.#rb.takeLine(max, w);
     if (line !== null) {
@@ -226,6 +256,35 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
       return line;
     }
     return this.#ended() ? this.#consume(w) : null;
+  }
+
+  /** The request line's checks (see `#tryLine`); reset by `_beginRequest()`. */
+  #scanner = new RequestLineScanner();
+  #skipped = 0;
+
+  #tryRequestLine(max: number): Buffer | null {
+    const rb = this.#rb;
+    while (rb.length > 0) {
+      const b = rb.peek();
+      let n = 0;
+      if (b[0] === 0x0a) n = 1;
+      else if (b[0] === 0x0d) {
+        if (b.length === 1 && !this.#eof) return null; // CR alone: is an LF next?
+        if (b[1] === 0x0a) n = 2;
+      }
+      if (n === 0) break;
+      rb.take(n);
+      this.#skipped += n;
+      if (this.#skipped > MAX_REQUEST_LINE) {
+        throw new ProtocolError(400, "ERR_BAD_REQUEST_SYNTAX", "Bad request syntax (too many empty lines)");
+      }
+    }
+    const line = this.#takeLine(max);
+    const seen = line ?? rb.peek();
+    if (seen.length <= MAX_REQUEST_LINE && !this.#scanner.check(seen)) {
+      throw new ProtocolError(400, "ERR_BAD_REQUEST_SYNTAX", "Bad request syntax (not an HTTP request line)");
+    }
+    return line;
   }
 
   async readlines(hint = -1): Promise<Buffer[]> {
@@ -256,6 +315,8 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   /** Starts a request: reads see the connection's raw bytes again. */
   _beginRequest(first: boolean): void {
     this._awaitingRequest = true;
+    this.#scanner = new RequestLineScanner();
+    this.#skipped = 0;
     this.#mode = "raw";
     this.#decoder = null;
     this.#visible = 0;

@@ -10,6 +10,9 @@
 
 /** Stable codes of {@link ProtocolError}. */
 export type ProtocolErrorCode =
+  | "ERR_BAD_REQUEST_SYNTAX"
+  | "ERR_BAD_REQUEST_TARGET"
+  | "ERR_BAD_HOST"
   | "ERR_HEADER_LINE_TOO_LONG"
   | "ERR_TOO_MANY_HEADERS"
   | "ERR_HEADER_BLOCK_TOO_LARGE"

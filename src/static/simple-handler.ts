@@ -398,7 +398,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     // connection usable.
     const discarded = this.discard_body();
     if (discarded !== true && !(await discarded)) return null;
-    let path = this.translate_path(this.path);
+    // An absolute-form target (`GET http://host/a`) serves its path (RFC 9112
+    // §3.2.2); CPython translates the whole URL and answers 404.
+    let path = this.translate_path(this.origin_path === "" ? this.path : this.origin_path);
     if (this.exclude_dotfiles && namesHiddenFile(path, this.directory)) {
       this.send_error(404, "File not found");
       return null;

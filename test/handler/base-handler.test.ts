@@ -154,9 +154,11 @@ describe("request line", () => {
     assert.doesNotMatch(String(raw), /HTTP\/1/);
   });
 
-  test("an empty request line closes the connection without an answer", async () => {
-    const raw = await exchange(srv.port, "\r\n");
+  test("an empty line before a request line is skipped; end of input after it closes without an answer", async () => {
+    const raw = await exchange(srv.port, "\r\n", { end: true });
     assert.equal(raw.length, 0);
+    const served = await exchange(srv.port, "\r\n\nGET /x HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert.match(splitResponse(served).body, /^GET \/x /);
   });
 
   test("a path starting with // is reduced to one / (gh-87389)", async () => {
