@@ -1,5 +1,5 @@
 /**
- * Python's `urllib.parse.unquote` and `urllib.parse.quote` as
+ * Python's `urllib.parse.unquote`, `quote` and `urlsplit` as
  * `SimpleHTTPRequestHandler` calls them, and Python's POSIX filesystem
  * encoding (`os.fsencode` / `os.fsdecode`), which decide what a request path
  * means and how a directory listing links to its entries.
