@@ -23,9 +23,9 @@ import { ChunkedDecoder } from "../protocol/chunked.js";
 import { ProtocolError } from "../protocol/errors.js";
 import type { Framing } from "../protocol/framing.js";
 import { HeaderReader, type HTTPMessage } from "../protocol/headers.js";
-import { MAX_REQUEST_LINE, RECEIVE_HIGH_WATER } from "../protocol/limits.js";
+import { RECEIVE_HIGH_WATER } from "../protocol/limits.js";
 import { ReceiveBuffer } from "../protocol/receive-buffer.js";
-import { RequestLineScanner } from "../protocol/request-target.js";
+import type { NoRequest, RequestHead, RequestHeadReader } from "../protocol/request-head.js";
 
 const EMPTY = Buffer.alloc(0);
 const READERS = new WeakMap<Socket, SocketReader>();
@@ -174,24 +174,13 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   readline(limit = -1): Promise<Buffer> {
     const max = limit < 0 ? Infinity : limit;
     if (max === 0) return Promise.resolve(EMPTY);
-    let line: Buffer | null;
-    try {
-      line = this.#tryLine(max);
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+    const line = this.#tryLine(max);
     if (line !== null) return Promise.resolve(line);
     // One Promise for the whole wait, settled by the 'data' handler itself:
     // the request line of every keep-alive request comes through here.
     return new Promise<Buffer>((resolve, reject) => {
       const attempt = (): void => {
-        let next: Buffer | null;
-        try {
-          next = this.#tryLine(max);
-        } catch (e) {
-          reject(e as Error);
-          return;
-        }
+        const next = this.#tryLine(max);
         if (next !== null) resolve(next);
         else this.#arm(attempt, reject);
       };
@@ -200,55 +189,47 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   }
 
   /**
-   * `readline(limit)` when it need not wait: the line, or `null` when more
-   * bytes must arrive first (the handler's fast path; no Promise).
+   * Reads the next request head from the buffer without waiting: the head,
+   * or `null` when more bytes must arrive first (no Promise).
+   * @throws ProtocolError for a head to refuse.
    */
-  _readlineNow(limit: number): Buffer | null {
-    if (limit === 0) return EMPTY;
-    return this.#tryLine(limit < 0 ? Infinity : limit);
+  _readHead(head: RequestHeadReader): RequestHead | NoRequest | null {
+    try {
+      return head.read(this.#rb, this.#eof);
+    } finally {
+      if (head.line !== null) this._awaitingRequest = false;
+    }
   }
 
   /**
-   * `readline(limit)` by callback, for the handler's wait for the next
-   * request: `done` gets the line once it is complete (or the stream ended),
-   * `fail` a TimeoutError. No Promise; `done` runs inside the 'data' event.
+   * `_readHead()` once more bytes have arrived, by callback: `done` gets the
+   * head (inside the 'data' event), `fail` a TimeoutError or the
+   * ProtocolError. The request loop's one wait; no Promise.
    */
-  _awaitLine(limit: number, done: (line: Buffer) => void, fail: (e: Error) => void): void {
-    this.#lineMax = limit < 0 ? Infinity : limit;
-    this.#lineDone = done;
-    this.#lineFail = fail;
-    this.#arm(this.#lineAttempt, fail);
+  _awaitHead(head: RequestHeadReader, done: (head: RequestHead | NoRequest) => void, fail: (e: unknown) => void): void {
+    this.#head = head;
+    this.#headDone = done;
+    this.#headFail = fail;
+    this.#arm(this.#headAttempt, fail);
   }
 
-  #lineMax = 0;
-  #lineDone: ((line: Buffer) => void) | null = null;
-  #lineFail: ((e: Error) => void) | null = null;
-  readonly #lineAttempt = (): void => {
-    let next: Buffer | null;
+  #head: RequestHeadReader | null = null;
+  #headDone: ((head: RequestHead | NoRequest) => void) | null = null;
+  #headFail: ((e: unknown) => void) | null = null;
+  readonly #headAttempt = (): void => {
+    let got: RequestHead | NoRequest | null;
     try {
-      next = this.#tryLine(this.#lineMax);
+      got = this._readHead(this.#head!);
     } catch (e) {
-      this.#lineFail!(e as Error);
+      this.#headFail!(e);
       return;
     }
-    if (next !== null) this.#lineDone!(next);
-    else this.#arm(this.#lineAttempt, this.#lineFail!);
+    if (got !== null) this.#headDone!(got);
+    else this.#arm(this.#headAttempt, this.#headFail!);
   };
 
-  /**
-   * A line if one is complete (or the stream ended), else `null`. The
-   * request line (between requests, `_awaitingRequest`) gets the rules of
-   * RFC 9112 §2.2 first: empty lines before it are skipped (at most
-   * MAX_REQUEST_LINE bytes of them), and bytes that cannot start a request
-   * line are refused as soon as they arrive.
-   * @throws ProtocolError (400) for those two.
-   */
+  /** A line if one is complete (or the stream ended), else `null`. */
   #tryLine(max: number): Buffer | null {
-    if (this._awaitingRequest && this.#mode === "raw") return this.#tryRequestLine(max);
-    return this.#takeLine(max);
-  }
-
-  #takeLine(max: number): Buffer | null {
     const w = this.#window();
     const line = this.#rb.takeLine(max, w);
     if (line !== null) {
@@ -256,35 +237,6 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
       return line;
     }
     return this.#ended() ? this.#consume(w) : null;
-  }
-
-  /** The request line's checks (see `#tryLine`); reset by `_beginRequest()`. */
-  #scanner = new RequestLineScanner();
-  #skipped = 0;
-
-  #tryRequestLine(max: number): Buffer | null {
-    const rb = this.#rb;
-    while (rb.length > 0) {
-      const b = rb.peek();
-      let n = 0;
-      if (b[0] === 0x0a) n = 1;
-      else if (b[0] === 0x0d) {
-        if (b.length === 1 && !this.#eof) return null; // CR alone: is an LF next?
-        if (b[1] === 0x0a) n = 2;
-      }
-      if (n === 0) break;
-      rb.take(n);
-      this.#skipped += n;
-      if (this.#skipped > MAX_REQUEST_LINE) {
-        throw new ProtocolError(400, "ERR_BAD_REQUEST_SYNTAX", "Bad request syntax (too many empty lines)");
-      }
-    }
-    const line = this.#takeLine(max);
-    const seen = line ?? rb.peek();
-    if (seen.length <= MAX_REQUEST_LINE && !this.#scanner.check(seen)) {
-      throw new ProtocolError(400, "ERR_BAD_REQUEST_SYNTAX", "Bad request syntax (not an HTTP request line)");
-    }
-    return line;
   }
 
   async readlines(hint = -1): Promise<Buffer[]> {
@@ -315,8 +267,6 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   /** Starts a request: reads see the connection's raw bytes again. */
   _beginRequest(first: boolean): void {
     this._awaitingRequest = true;
-    this.#scanner = new RequestLineScanner();
-    this.#skipped = 0;
     this.#mode = "raw";
     this.#decoder = null;
     this.#visible = 0;

@@ -136,6 +136,12 @@ export class RequestLineScanner {
   #checked = 0;
   #decided = false;
 
+  /** Starts over, for the next request line. */
+  reset(): void {
+    this.#checked = 0;
+    this.#decided = false;
+  }
+
   /** `false` when `bytes` (the line so far, from its first byte) cannot start a request line. */
   check(bytes: Uint8Array): boolean {
     if (this.#decided) return true;
