@@ -156,7 +156,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   /** Whether the file the path translates to lies strictly inside one of `cgi_directories`. */
   #insideScriptDirectory(): boolean {
-    const target = this.translate_path(this.path);
+    const target = this.translate_path(this.origin_path === "" ? this.path : this.origin_path);
     return this.cgi_directories.some((dir) => isBelow(target, this.translate_path(dir)));
   }
 
@@ -168,7 +168,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    *   caller must then refuse the request.
    */
   is_cgi(): boolean {
-    const collapsed = collapsePath(this.path);
+    // An absolute-form target names its path (RFC 9112 §3.2.2), as for files.
+    const collapsed = collapsePath(this.origin_path === "" ? this.path : this.origin_path);
     let dirSep = collapsed.indexOf("/", 1);
     while (dirSep > 0 && !this.cgi_directories.includes(collapsed.slice(0, dirSep))) {
       dirSep = collapsed.indexOf("/", dirSep + 1);

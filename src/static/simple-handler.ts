@@ -46,6 +46,7 @@ const handlePut = async (h: Parameters<typeof import("./upload.js").handlePut>[0
 const handlePost = async (h: Parameters<typeof import("./upload.js").handlePost>[0]): Promise<void> => (await import("./upload.js")).handlePost(h);
 const authGate = async (h: Parameters<typeof import("./auth-gate.js").authGate>[0]): Promise<boolean> => (await import("./auth-gate.js")).authGate(h);
 import { contentRange, multipartByteranges, newBoundary, type Range } from "./ranges.js";
+import { directoryLocation } from "./location.js";
 import { fsDecode, fsEncode, splitTarget } from "./url.js";
 import { checkResponseHeaders } from "./response-headers.js";
 import {
@@ -241,7 +242,15 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * response is complete (an error, a redirect, 304, 416).
    */
   async send_head(): Promise<Source | null> {
-    let path = this.translate_path(this.path);
+    // Differs from CPython: a request body (which GET and HEAD never use) is
+    // read and discarded first, up to `max_drain_bytes` (`discard_body()`),
+    // so a malformed one is refused before any 200 and a valid one keeps the
+    // connection usable.
+    const discarded = this.discard_body();
+    if (discarded !== true && !(await discarded)) return null;
+    // An absolute-form target (`GET http://host/a`) serves its path (RFC 9112
+    // §3.2.2); CPython translates the whole URL and answers 404.
+    let path = this.translate_path(this.origin_path === "" ? this.path : this.origin_path);
     this.#fieldsOf?.reset();
     if ((this.exclude_dotfiles && hasHiddenName(path, this.directory)) || namesUploadTemp(path)) return this.#missing();
     // A small file served before, unchanged since: no open, no read (see `file-cache.ts`).
@@ -262,13 +271,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     }
     if (!("error" in opened) && opened.stats.isDirectory()) {
       closeFile(opened.fd);
-      const parts = splitTarget(this.path);
-      if (!parts.path.endsWith("/") && !parts.path.endsWith("%2f") && !parts.path.endsWith("%2F")) {
+      // Differs from CPython: the Location can never lead off-site (see location.ts).
+      const location = directoryLocation(this.path);
+      if (location !== null) {
         // Redirect the browser, as Apache does.
         this.send_response(301);
-        let location = parts.path + "/";
-        if (parts.query !== "") location += "?" + parts.query;
-        if (parts.fragment !== "") location += "#" + parts.fragment;
         this.send_header("Location", location);
         this.send_header("Content-Length", "0");
         this.end_headers();
