@@ -283,9 +283,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       }
       // Extension: a folder as an archive (see archive.ts).
       // (listing.ts and archive.ts load on first use: the default start-up stays as small as it was.)
-      if (this.archives && parts.query.includes("download=")) {
+      const query = this.archives ? splitTarget(this.path).query : "";
+      if (query.includes("download=")) {
         const { archiveFormat, sendArchive } = await import("./listing.js");
-        const format = archiveFormat(parts.query);
+        const format = archiveFormat(query);
         if (format !== null) return sendArchive(this, path, format);
       }
       let index: Opened | null = null;
