@@ -26,6 +26,7 @@ import { escapeControl, logDateTimeString, writeLog } from "../handler/log-forma
 import { pyRepr } from "../handler/py-format.js";
 import { SocketReader } from "../handler/rfile.js";
 import { LINGER_TIMEOUT, MAX_REFUSING } from "../protocol/limits.js";
+import { DEFAULT_TRUSTED_PROXIES, TrustedProxies, acceptProxied, proxiedAddress } from "./proxy-accept.js";
 import type { AddressFamily, ServerAddress } from "./address.js";
 
 /** The handler interface the server drives. */
@@ -99,6 +100,21 @@ export class BaseServer {
    * connections alone can never exhaust the process's descriptors.
    */
   declare max_connections: number | null;
+  /**
+   * Extension (not in CPython): expect HAProxy's PROXY protocol header (v1 or
+   * v2) first on every connection, from a peer in `trusted_proxies`, and take
+   * `client_address` from it; a connection without a valid header, or from
+   * any other peer, is closed unanswered. With TLS the header precedes the
+   * handshake. Default `false`.
+   */
+  declare proxy_protocol: boolean;
+  /**
+   * Extension (not in CPython): the peers (addresses or CIDRs, `"*"` for
+   * all) believed when they send a PROXY header or forwarding headers
+   * (`Forwarded`, `X-Forwarded-*`). `null` (the default) is loopback only
+   * (`127.0.0.0/8`, `::1`).
+   */
+  declare trusted_proxies: readonly string[] | TrustedProxies | null;
 
   /** Accepted connections not yet taken by the loop (the backlog's part). */
   readonly #queue: Socket[] = [];
@@ -116,6 +132,10 @@ export class BaseServer {
   #connections = 0;
   /** Over-limit sockets still being sent their 503. */
   #refusing = 0;
+  /** Sockets `_admit()` has counted (a proxied TLS connection passes it twice). */
+  readonly #admitted = new WeakSet<Socket>();
+  /** `trusted_proxies` as a set, built on first use. */
+  #trusted: [given: BaseServer["trusted_proxies"], set: TrustedProxies] | null = null;
 
   constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) {
     this.server_address = [server_address[0], server_address[1]];
@@ -137,9 +157,11 @@ export class BaseServer {
    * `false` (and not counted) when the limit is reached.
    */
   _admit(socket: Socket): boolean {
+    if (this.#admitted.has(socket)) return true;
     const limit = this.max_connections ?? defaultMaxConnections();
     if (this.#connections >= limit) return false;
     this.#connections++;
+    this.#admitted.add(socket);
     socket.once("close", () => this.#connections--);
     return true;
   }
@@ -167,6 +189,37 @@ export class BaseServer {
     socket.on("data", () => {}); // read and discard whatever the client sent
     socket.end(OVERLOADED);
     socket.resume();
+  }
+
+  /** Extension (not in CPython): `trusted_proxies` as a `TrustedProxies` set. */
+  get _trustedProxies(): TrustedProxies {
+    const given = this.trusted_proxies;
+    if (this.#trusted === null || this.#trusted[0] !== given) {
+      const set = given instanceof TrustedProxies ? given : new TrustedProxies(given ?? DEFAULT_TRUSTED_PROXIES);
+      this.#trusted = [given, set];
+    }
+    return this.#trusted[1];
+  }
+
+  /**
+   * Called by the listener for each accepted TCP connection: with
+   * `proxy_protocol`, counts it, reads its PROXY header, then hands it to
+   * `next` (the queue, or the TLS handshake); otherwise `next` at once.
+   */
+  _accept(request: Socket, next: (request: Socket, admitted: boolean) => void): void {
+    if (!this.proxy_protocol) {
+      next(request, false);
+      return;
+    }
+    if (this.#closing) {
+      request.destroy();
+      return;
+    }
+    if (!this._admit(request)) {
+      this._refuse(request);
+      return;
+    }
+    acceptProxied(request, this._trustedProxies, (s) => next(s, true));
   }
 
   /** Called by the transport for each accepted connection (`admitted`: `_admit()` already counted it). */
@@ -298,6 +351,8 @@ export class BaseServer {
       const request = this.#queue.shift();
       if (request === undefined) return null;
       if (request.destroyed) continue;
+      const proxied = proxiedAddress(request);
+      if (proxied !== undefined) return [request, [proxied[0], proxied[1]]];
       const host = request.remoteAddress ?? "";
       const port = request.remotePort ?? 0;
       return [request, [host, port]];
@@ -420,7 +475,9 @@ export class TCPServer extends BaseServer {
 
   constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass, bind_and_activate = true) {
     super(server_address, RequestHandlerClass);
-    this.socket = createServer({ pauseOnConnect: true }, (request) => this._enqueue(request));
+    this.socket = createServer({ pauseOnConnect: true }, (request) =>
+      this._accept(request, (r, admitted) => this._enqueue(r, admitted)),
+    );
     let resolve!: () => void;
     let reject!: (e: unknown) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -505,6 +562,8 @@ export class TCPServer extends BaseServer {
 const tcp = TCPServer.prototype;
 BaseServer.prototype.timeout = null;
 BaseServer.prototype.max_connections = null;
+BaseServer.prototype.proxy_protocol = false;
+BaseServer.prototype.trusted_proxies = null;
 tcp.address_family = null;
 tcp.socket_type = "SOCK_STREAM";
 tcp.request_queue_size = 5;
