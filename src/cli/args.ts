@@ -20,6 +20,7 @@
  */
 
 import { pyRepr } from "../handler/py-format.js";
+import { LB_DEFAULTS, checkLbOptions, type LbOptions } from "./lb-args.js";
 
 /** The program name in usage and error lines. */
 export const PROG = "http.server";
@@ -50,6 +51,9 @@ export interface CliOptions {
   workers: number | "auto";
 }
 
+/** Extension (not in CPython): the load-balancer options (issue 18), declared in lb-args.ts. */
+export interface CliOptions extends LbOptions {}
+
 /** The result of parsing: run, print help, or a usage error (message without the `http.server: error: ` prefix). */
 export type ParseResult =
   | { kind: "run"; options: CliOptions }
@@ -69,10 +73,12 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   follow_symlinks: false,
   exclude_dotfiles: false,
   workers: 1,
+  ...LB_DEFAULTS,
 });
 
-type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles";
-type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers";
+type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles" | "proxy_protocol";
+type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers" | LbValueDest;
+type LbValueDest = "trusted_proxy" | "health" | "drain_timeout" | "log_format" | "access_log";
 
 /** One optional argument: its option strings, in argparse's order (short first). */
 type OptionSpec = { flags: readonly string[] } & ({ dest: FlagDest; takesValue: false } | { dest: ValueDest; takesValue: true });
@@ -90,7 +96,17 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--follow-symlinks"], dest: "follow_symlinks", takesValue: false },
   { flags: ["--exclude-dotfiles"], dest: "exclude_dotfiles", takesValue: false },
   { flags: ["--workers"], dest: "workers", takesValue: true },
+  // Issue 18: behind a load balancer.
+  { flags: ["--proxy-protocol"], dest: "proxy_protocol", takesValue: false },
+  { flags: ["--trusted-proxy"], dest: "trusted_proxy", takesValue: true },
+  { flags: ["--health"], dest: "health", takesValue: true },
+  { flags: ["--drain-timeout"], dest: "drain_timeout", takesValue: true },
+  { flags: ["--log-format"], dest: "log_format", takesValue: true },
+  { flags: ["--access-log"], dest: "access_log", takesValue: true },
 ];
+
+/** The options CPython's parser has; the others are ours. */
+const CPYTHON_DESTS = new Set<string>(["help", "cgi", "bind", "directory", "protocol", "tls_cert", "tls_key", "tls_password_file"]);
 
 const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((f) => [f, o] as const)));
 
@@ -98,7 +114,11 @@ const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((
 export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
                    [--tls-cert PATH] [--tls-key PATH]
                    [--tls-password-file PATH] [--follow-symlinks]
-                   [--exclude-dotfiles] [--workers N]
+                   [--exclude-dotfiles] [--workers N] [--proxy-protocol]
+                   [--trusted-proxy CIDR[,CIDR...]] [--health PATH]
+                   [--drain-timeout SECONDS]
+                   [--log-format {python,combined,json}]
+                   [--access-log FILE]
                    [port]
 `;
 
@@ -128,6 +148,22 @@ options:
                         out of listings (default: serve them)
   --workers N           serve with N processes sharing the port; auto: one per
                         CPU core (default: 1)
+  --proxy-protocol      expect a PROXY protocol header (v1 or v2) from a
+                        trusted proxy first on every connection, and take the
+                        client address from it
+  --trusted-proxy CIDR[,CIDR...]
+                        peers believed for PROXY headers and Forwarded /
+                        X-Forwarded-* headers (default: loopback for PROXY;
+                        forwarding headers are ignored without this option)
+  --health PATH         answer 200 {"status":"ok"} at PATH, unlogged; 503 once
+                        SIGTERM has started draining
+  --drain-timeout SECONDS
+                        on SIGTERM, seconds to let requests in flight finish
+                        (default: 10)
+  --log-format {python,combined,json}
+                        access log line format (default: python)
+  --access-log FILE     append access log lines to FILE instead of stderr;
+                        reopened on SIGHUP
 `;
 
 /** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. */
@@ -196,6 +232,10 @@ function classify(arg: string): Classified {
       else if (flag.startsWith(arg)) matches.push({ option, flag, explicit: null });
     }
   }
+  // Extension: an abbreviation that fits any of CPython's options is read as
+  // CPython reads it, ignoring ours (`--he` is `--help`, not ambiguous with `--health`).
+  const cpython = matches.filter((m) => CPYTHON_DESTS.has(m.option.dest));
+  if (cpython.length > 0 && cpython.length < matches.length) matches.splice(0, matches.length, ...cpython);
   if (matches.length > 1) {
     return { kind: "error", message: `ambiguous option: ${arg} could match ${matches.map((m) => m.flag).join(", ")}` };
   }
@@ -214,6 +254,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const extras: string[] = [];
   let portText: string | null = null;
   let workersText: string | null = null;
+  const lbText: { drain_timeout?: string; log_format?: string } = {};
   const error = (message: string): ParseResult => ({ kind: "error", message });
 
   // argparse classifies every argument before consuming any: an ambiguous
@@ -286,6 +327,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
         for (const [action, value] of actions) {
           if (action.dest === "help") return { kind: "help" };
           if (action.dest === "workers") workersText = value!;
+          else if (action.dest === "drain_timeout" || action.dest === "log_format") lbText[action.dest] = value!;
+          else if (action.dest === "trusted_proxy" && options.trusted_proxy !== null) options.trusted_proxy += "," + value!;
           else if (action.takesValue) options[action.dest] = value!;
           else options[action.dest] = true;
         }
@@ -294,11 +337,16 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     }
   }
   if (extras.length > 0) return error(`unrecognized arguments: ${extras.join(" ")}`);
-  return check(options, portText, workersText);
+  return check(options, portText, workersText, lbText);
 }
 
 /** The checks after parsing: CPython's `_main()` first, then ours. */
-function check(options: CliOptions, portText: string | null, workersText: string | null = null): ParseResult {
+function check(
+  options: CliOptions,
+  portText: string | null,
+  workersText: string | null = null,
+  lbText: { drain_timeout?: string; log_format?: string } = {},
+): ParseResult {
   // CPython 3.14 `_main()`.
   if (options.tls_cert === null && options.tls_key !== null) {
     return { kind: "error", message: "--tls-key requires --tls-cert to be set" };
@@ -327,5 +375,7 @@ function check(options: CliOptions, portText: string | null, workersText: string
     }
     options.workers = n;
   }
+  const lb = checkLbOptions(options, lbText);
+  if (lb !== null) return { kind: "error", message: lb };
   return { kind: "run", options };
 }

@@ -25,7 +25,9 @@
  * 6. Serve until a signal. SIGINT: CPython's "Keyboard interrupt received,
  *    exiting." and exit 0 at once. SIGTERM (CPython just dies): stop
  *    accepting, close idle keep-alive connections, let requests in flight
- *    finish for up to `DRAIN_TIMEOUT` seconds, exit 0.
+ *    finish for up to `--drain-timeout` seconds (`DRAIN_TIMEOUT` by default),
+ *    exit 0. With `--health`, the health path answers 503 first and the
+ *    listener stays open for the first half of that time (lb-setup.ts).
  * 7. Extension: `--workers N` (≠ 1) runs steps 1–3 in the primary and again in
  *    each worker process; `serveWorkers()` (server/workers.ts) forks the
  *    workers, which bind (step 4), prints the banner once all listen, and
@@ -51,6 +53,7 @@ import { CGIHTTPRequestHandler } from "../cgi/cgi-handler.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
+import { applyHandlerOptions, applyServerOptions, drainFirstPhase, healthShadowWarning, reopenOnHangup } from "./lb-setup.js";
 
 /** Seconds SIGTERM waits for requests in flight before closing their connections. */
 export const DRAIN_TIMEOUT = 10;
@@ -108,6 +111,7 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
   Handler.prototype.protocol_version = options.protocol;
   Handler.prototype.follow_symlinks = options.follow_symlinks;
   Handler.prototype.exclude_dotfiles = options.exclude_dotfiles;
+  applyHandlerOptions(Handler, options);
   return Handler;
 }
 
@@ -127,9 +131,11 @@ export function chooseServer(options: CliOptions, password: string | null = null
         super(server_address, RequestHandlerClass, true, tls);
       }
     }
+    applyServerOptions(HTTPSDualStackServer, options);
     return HTTPSDualStackServer;
   }
   class HTTPDualStackServer extends ThreadingHTTPServer {}
+  applyServerOptions(HTTPDualStackServer, options);
   return HTTPDualStackServer;
 }
 
@@ -341,7 +347,9 @@ class SignalQueue {
  * connections closed, requests in flight finished — until `timeoutMs` or
  * the next signal. Resolves to the number of connections cut short.
  */
-async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue): Promise<number> {
+async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue, options: CliOptions): Promise<number> {
+  const interrupt = signals.next();
+  timeoutMs = await drainFirstPhase(httpd, options, timeoutMs, interrupt);
   await httpd.shutdown();
   const inFlight = httpd._activeSockets;
   // Closes the listener and idle connections; tells the others to close
@@ -351,7 +359,7 @@ async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue)
   await Promise.race([
     Promise.all(inFlight.map(closed)),
     new Promise<void>((done) => (timer = setTimeout(done, timeoutMs))),
-    signals.next(),
+    interrupt,
   ]);
   clearTimeout(timer);
   const left = inFlight.filter((s) => !s.destroyed);
@@ -361,10 +369,21 @@ async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue)
 
 /** Serves until a signal; resolves to the exit status. */
 async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
+  const stopReopening = reopenOnHangup(options); // extension: --access-log
+  try {
+    return await serve(options, io, signals);
+  } finally {
+    stopReopening();
+  }
+}
+
+async function serve(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
   const directory = await checkDirectory(options.directory);
   const Handler = chooseHandler(options, directory);
   const Server = chooseServer(options, await readPasswordFile(options.tls_password_file));
   const scheme = options.tls_cert !== null ? "HTTPS" : "HTTP";
+  const shadowed = await healthShadowWarning(directory, options.health);
+  if (shadowed !== null) io.stderr.write(`${PROG}: ${shadowed}\n`);
   const printBanner = ([host, port]: ServerAddress): void => {
     let text = banner(scheme, host, port) + "\n";
     for (const [url, iface] of lanUrls(host, port, scheme.toLowerCase())) text += `  ${url} (${iface})\n`;
@@ -377,7 +396,8 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
       return await serveWorkers(() => listen(Server, Handler, targets, options.port), {
         workers: options.workers,
         signals: io.signals ?? process,
-        drain_timeout: DRAIN_TIMEOUT,
+        drain_timeout: options.drain_timeout,
+        drain_grace: options.health !== null ? options.drain_timeout / 2 : 0,
         onListening: printBanner,
         onSignal: (signal) =>
           io.stdout.write(signal === "SIGINT" ? "\nKeyboard interrupt received, exiting.\n" : "\nSIGTERM received, finishing requests in flight, exiting.\n"),
@@ -398,7 +418,7 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
 
   if (outcome === "SIGTERM") {
     io.stdout.write("\nSIGTERM received, finishing requests in flight, exiting.\n");
-    const cut = await drain(httpd, DRAIN_TIMEOUT * 1000, signals);
+    const cut = await drain(httpd, options.drain_timeout * 1000, signals, options);
     if (cut > 0) io.stderr.write(`${PROG}: closed ${cut} connection(s) still busy after the drain\n`);
     return 0;
   }

@@ -17,6 +17,8 @@
  * subclass field declaration overrides them as a Python class attribute would.
  */
 
+import type { LogFormat } from "./access-log.js";
+import { beforeDispatch, headFlushed, lbConfigured, logRequest, requestEnded, requestStarted } from "./lb-hooks.js";
 import type { Socket } from "node:net";
 import { ProtocolError } from "../protocol/errors.js";
 import { NO_BODY, requestFraming, type Framing } from "../protocol/framing.js";
@@ -227,6 +229,25 @@ export class BaseHTTPRequestHandler {
   #firstRequest = true;
   /** `wfile` byte count when this request started (to know whether its response began). */
   #writtenAtStart = 0;
+  /** Extension: one of the load-balancer features (lb-hooks.ts) is on for the current request. */
+  #lb = false;
+
+  // ---- extensions for running behind a load balancer (lb-hooks.ts) ----------
+  /**
+   * Extension (not in CPython): answer `GET`/`HEAD` at this path (query
+   * ignored) with 200 `{"status":"ok"}` (503 `{"status":"draining"}` once
+   * the server is `draining`), before any other handling and without a log
+   * line. A file at that path is never served. Default `null` (off).
+   */
+  declare health_path: string | null;
+  /** Extension (not in CPython): access line format, `"python"` (default), `"combined"` or `"json"`. */
+  declare log_format: LogFormat;
+  /** Extension (not in CPython): append access lines to this file (reopened by `reopenAccessLogs()`); `null` (default) is stderr. */
+  declare access_log: string | null;
+  /** Extension (not in CPython): the scheme a trusted proxy says the client used (`Forwarded: proto=`, `X-Forwarded-Proto`), or `null`. */
+  forwarded_proto: string | null = null;
+  /** Extension (not in CPython): the `Host` a trusted proxy says the client sent (`Forwarded: host=`, `X-Forwarded-Host`), or `null`. */
+  forwarded_host: string | null = null;
 
   constructor(request: Socket, client_address: ClientAddress, server: HandlerServer) {
     this.request = request;
@@ -350,6 +371,7 @@ export class BaseHTTPRequestHandler {
 
   /** Flushes what is left of the response. */
   async finish(): Promise<void> {
+    if (this.#lb) requestEnded(this, this.#bytesWritten());
     try {
       await this.wfile.flush();
     } catch {
@@ -374,6 +396,8 @@ export class BaseHTTPRequestHandler {
   #handleOne(callback: boolean): Promise<void> | typeof WAITING | undefined;
   #handleOne(callback: boolean): Promise<void> | typeof WAITING | undefined {
     const reader = this.rfile instanceof SocketReader ? this.rfile : null;
+    this.#lb = lbConfigured(this);
+    if (this.#lb) requestEnded(this, this.#bytesWritten());
     this.#head = "";
     this.#lineParsed = false;
     this.#framing = NO_BODY;
@@ -414,6 +438,7 @@ export class BaseHTTPRequestHandler {
   #serve(raw: Buffer, reader: SocketReader | null): Promise<void> | undefined {
     this.raw_requestline = raw;
     if (reader !== null) reader._awaitingRequest = false;
+    if (this.#lb) requestStarted(this, this.#bytesWritten());
     if (raw.length > MAX_REQUEST_LINE) {
       this.requestline = "";
       this.request_version = "";
@@ -431,6 +456,7 @@ export class BaseHTTPRequestHandler {
   }
 
   #dispatch(reader: SocketReader | null): Promise<void> | undefined {
+    if (this.#lb && beforeDispatch(this)) return this.#answered(reader);
     const method = (this as unknown as Record<string, unknown>)["do_" + this.command];
     if (typeof method !== "function") {
       this.send_error(501, pyFormat("Unsupported method (%r)", [this.command]));
@@ -578,6 +604,7 @@ export class BaseHTTPRequestHandler {
    * Each reason to close, in order (Go's `shouldReuseConnection`):
    */
   #endRequest(reader: SocketReader | null): Promise<void> | undefined {
+    if (this.#lb) requestEnded(this, this.#bytesWritten());
     // 1. The handler or the request asked for it.
     if (this.close_connection) return;
     // 2. The connection was handed to another protocol (101, CONNECT).
@@ -785,6 +812,7 @@ export class BaseHTTPRequestHandler {
       lastHeadText = text;
       lastHead = head;
     }
+    if (this.#lb) headFlushed(this, head.length);
     void w.write(head);
   }
 
@@ -793,6 +821,7 @@ export class BaseHTTPRequestHandler {
   /** Logs an accepted request: `"GET / HTTP/1.1" 200 -`. */
   log_request(code: StatusCode | string = "-", size: number | string = "-"): void {
     const c = typeof code === "object" ? code.value : code;
+    if (this.#lb && logRequest(this, String(c), String(size))) return;
     this.log_message(REQUEST_LOG_FORMAT, this.requestline, String(c), String(size));
   }
 
@@ -911,3 +940,6 @@ proto.send_timeout = SEND_TIMEOUT;
 proto.max_header_bytes = MAX_HEADER_BYTES;
 proto.max_body_size = DEFAULT_MAX_BODY_SIZE;
 proto.max_drain_bytes = MAX_DRAIN_BYTES;
+proto.health_path = null;
+proto.log_format = "python";
+proto.access_log = null;

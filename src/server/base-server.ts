@@ -115,6 +115,13 @@ export class BaseServer {
    * (`127.0.0.0/8`, `::1`).
    */
   declare trusted_proxies: readonly string[] | TrustedProxies | null;
+  /**
+   * Extension (not in CPython): set when the server is being drained (the
+   * CLI sets it on SIGTERM): a handler's `health_path` answers 503 and every
+   * connection closes after its current response; the listener keeps
+   * accepting until `server_close()`. Default `false`.
+   */
+  declare draining: boolean;
 
   /** Accepted connections not yet taken by the loop (the backlog's part). */
   readonly #queue: Socket[] = [];
@@ -564,6 +571,7 @@ BaseServer.prototype.timeout = null;
 BaseServer.prototype.max_connections = null;
 BaseServer.prototype.proxy_protocol = false;
 BaseServer.prototype.trusted_proxies = null;
+BaseServer.prototype.draining = false;
 tcp.address_family = null;
 tcp.socket_type = "SOCK_STREAM";
 tcp.request_queue_size = 5;
