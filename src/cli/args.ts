@@ -20,6 +20,7 @@
  */
 
 import { pyRepr } from "../handler/py-format.js";
+import { MAX_WORKERS } from "../protocol/limits.js";
 import { LB_DEFAULTS, checkLbOptions, type LbOptions } from "./lb-args.js";
 
 /** The program name in usage and error lines. */
@@ -165,9 +166,6 @@ options:
   --access-log FILE     append access log lines to FILE instead of stderr;
                         reopened on SIGHUP
 `;
-
-/** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. */
-const MAX_WORKERS = 256;
 
 /** Highest TCP port. */
 const MAX_PORT = 65535;

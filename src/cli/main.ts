@@ -45,6 +45,7 @@ import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
 import { resolve } from "node:path";
 import type { ClientAddress, HandlerServer } from "../handler/base-handler.js";
 import { pyRepr } from "../handler/py-format.js";
+import { DRAIN_TIMEOUT } from "../protocol/limits.js";
 import type { AddressFamily, ServerAddress } from "../server/address.js";
 import type { RequestHandlerClass } from "../server/base-server.js";
 import { HTTPServer, ThreadingHTTPServer } from "../server/http-server.js";
@@ -54,9 +55,6 @@ import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
 import { applyHandlerOptions, applyServerOptions, drainFirstPhase, healthShadowWarning, reopenOnHangup } from "./lb-setup.js";
-
-/** Seconds SIGTERM waits for requests in flight before closing their connections. */
-export const DRAIN_TIMEOUT = 10;
 
 /** Where the command writes: `process.stdout` / `process.stderr` fit. */
 export interface Output {

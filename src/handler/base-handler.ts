@@ -61,7 +61,7 @@ const EMPTY = Buffer.alloc(0);
 /** `#handleOne`: the request line is awaited by callback (`#onLine`). */
 const WAITING = Symbol("waiting");
 const REQUEST_LOG_FORMAT = '"%s" %s %s';
-// Header text must be ISO-8859-1 and must not carry CR or LF (API.md Rule 4).
+// Header text must be ISO-8859-1 and must not carry CR or LF (docs/api-contract.md §4).
 const UNSAFE_HEADER_TEXT = /[\r\n]|[^\x00-\xff]/;
 
 /** The last head flushed, as text and as bytes (see `flush_headers()`). */

@@ -3,9 +3,13 @@
  *
  * A `ProtocolError` carries the status to answer with, a stable `code` that
  * callers and tests match on, and a plain-text `reason` that is safe to send
- * (fixed text, never attacker bytes). The connection loop maps it to a
- * response in one place (`BaseHTTPRequestHandler.handle_one_request`).
- * Anything else escaping `src/protocol/` is a bug.
+ * (fixed text, never attacker bytes). The handler answers it with
+ * `send_error(status, reason, explain)` and closes the connection. That
+ * happens in src/handler/base-handler.ts at two points: `#headFailed`, for a
+ * request head refused before any `do_*` runs, and `#requestFailed` (the one
+ * place a failed request becomes a status or a log line), for a body that
+ * turns out bad while `do_*` reads it: answered if nothing was sent yet, else
+ * only logged. Anything else escaping `src/protocol/` is a bug.
  */
 
 /** Stable codes of {@link ProtocolError}. */
@@ -40,9 +44,4 @@ export class ProtocolError extends Error {
   ) {
     super(`${status} ${reason}`);
   }
-}
-
-/** `true` for a {@link ProtocolError}. */
-export function isProtocolError(e: unknown): e is ProtocolError {
-  return e instanceof ProtocolError;
 }

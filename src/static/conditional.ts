@@ -23,7 +23,7 @@
  *      never produces a 304. Whether or not it matched, step 2 is skipped.
  *      Differs from CPython: CPython never evaluates If-None-Match (it only
  *      uses its presence to skip If-Modified-Since), so `If-None-Match: *`
- *      gets 200 there and 304 here; the RFC wins (API.md).
+ *      gets 200 there and 304 here; the RFC wins (docs/api-contract.md).
  *   2. If-Modified-Since, only when If-None-Match is ABSENT (`has()`, even an
  *      empty value counts as present, as CPython 3.14's `in` test does):
  *      exactly CPython 3.14's rule. The value is parsed as

@@ -218,7 +218,7 @@ describe("normpath()", () => {
  */
 const PY311_DIFFERS: Record<string, string> = {
   "%2f at the end is a trailing slash":
-    "3.11 decides the trailing slash before unquoting, so %2f does not count; 3.14 decides after (API.md: '%2f counting as a trailing slash')",
+    "3.11 decides the trailing slash before unquoting, so %2f does not count; 3.14 decides after (docs/api-contract.md: '%2f counting as a trailing slash')",
   "%2e%2e%2f at the end": "same as above: 3.11 sees no trailing slash in the raw path",
   "space after the slash is a name": "3.11 tests path.rstrip().endswith('/'), so trailing whitespace hides a slash; 3.14 tests the decoded path as is",
   "empty directory and / stay relative": "deliberate: CPython (3.11 and 3.14) returns '/', the filesystem root, when directory is ''",
