@@ -18,7 +18,7 @@
  */
 
 import type { LogFormat } from "./access-log.js";
-import { beforeDispatch, headFlushed, lbConfigured, logRequest, requestEnded, requestStarted } from "./lb-hooks.js";
+import { beforeDispatch, drainingHead, headFlushed, lbConfigured, logRequest, requestEnded, requestStarted } from "./lb-hooks.js";
 import type { Socket } from "node:net";
 import { ProtocolError } from "../protocol/errors.js";
 import { NO_BODY, requestFraming, type Framing } from "../protocol/framing.js";
@@ -797,7 +797,7 @@ export class BaseHTTPRequestHandler {
 
   /** Writes the buffered status line and headers with one `wfile.write()`. */
   flush_headers(): void {
-    const text = this.#head;
+    const text = this.#lb ? drainingHead(this, this.#head) : this.#head;
     if (text === "") return;
     this.#head = "";
     // Most responses repeat the previous head (same status, headers and Date

@@ -107,6 +107,18 @@ export function requestStarted(h: LbHandler, written: number): void {
   st.headBytes = 0;
 }
 
+/**
+ * The response head about to be sent: while the server is draining, an
+ * HTTP/1.1 response that does not say `Connection:` gets `Connection: close`,
+ * so the client (or balancer) knows not to send another request on it.
+ */
+export function drainingHead(h: LbHandler, head: string): string {
+  if ((h.server as LbServer).draining !== true || h.request_version !== "HTTP/1.1" || !head.endsWith("\r\n\r\n")) return head;
+  if (/\r\nConnection:/i.test(head)) return head;
+  h.close_connection = true;
+  return head.slice(0, -2) + "Connection: close\r\n\r\n";
+}
+
 /** The head of the response was flushed (`bytes` long). */
 export function headFlushed(h: LbHandler, bytes: number): void {
   const st = states.get(h);
