@@ -2,10 +2,13 @@
 // bench/perf-client.mjs: a fixed-count load, for instruction counts that do
 // not depend on time (`valgrind --tool=callgrind` on the server; see NOTES.md).
 //
-// Usage: node bench/perf-client.mjs PORT TOTAL [--connections C] [--pipeline D] [--path /]
+// Usage: node bench/perf-client.mjs PORT TOTAL [--connections C] [--pipeline D] [--path /] [--close]
 // Opens C keep-alive connections (default 50), each sending D requests
 // (default 1) at a time and the next D once all D responses are in, until
 // TOTAL responses arrived; checks each is a 200 with a Content-Length body.
+// `--close`: each of the C clients sends one request with `Connection: close`
+// per connection, and opens the next connection once the server closed it
+// (the hello-close scenario).
 import { connect } from "node:net";
 
 const args = process.argv.slice(2);
@@ -18,7 +21,8 @@ const total = Number(args[1]);
 const connections = Number(opt("--connections", 50));
 const depth = Number(opt("--pipeline", 1));
 const path = opt("--path", "/");
-const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`.repeat(depth), "latin1");
+const close = args.includes("--close");
+const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${close ? "Connection: close\r\n" : ""}\r\n`.repeat(depth), "latin1");
 
 let sent = 0;
 let received = 0;
@@ -30,11 +34,14 @@ function run() {
     socket.setNoDelay(true);
     let buf = Buffer.alloc(0);
     let outstanding = 0;
+    /** A request was sent on this connection. */
+    let asked = false;
     const next = () => {
-      if (sent >= total) {
+      if (sent >= total || (close && asked)) {
         socket.end();
         return;
       }
+      asked = true;
       sent += depth;
       outstanding = depth;
       socket.write(request);
@@ -60,7 +67,12 @@ function run() {
   });
 }
 
-await Promise.all(Array.from({ length: connections }, run));
+async function client() {
+  if (!close) return run();
+  while (sent < total) await run();
+}
+
+await Promise.all(Array.from({ length: connections }, client));
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(`${received} responses in ${seconds.toFixed(2)} s\n`);
 // A connection closed early (an idle timeout under valgrind, say) would skew a count.

@@ -33,7 +33,7 @@ import { accessSync, constants as fsConstants, statSync, type Stats } from "node
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
-import { pyRepr } from "../handler/py-format.js";
+import { pyRepr } from "../python/repr.js";
 import { TimeoutError } from "../handler/rfile.js";
 import { ProtocolError } from "../protocol/errors.js";
 import { isBelow, realPathInsideSync } from "../static/confine.js";

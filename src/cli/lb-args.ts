@@ -7,7 +7,7 @@
  * checks them after parsing, returning argparse-style messages (exit 2).
  */
 
-import { pyRepr } from "../handler/py-format.js";
+import { pyRepr } from "../python/repr.js";
 import { LOG_FORMATS, type LogFormat } from "../handler/access-log.js";
 import { TrustedProxies } from "../server/proxy-accept.js";
 

@@ -16,7 +16,7 @@
  */
 
 import { closeSync, openSync, writeSync } from "node:fs";
-import { writeLog } from "./log-format.js";
+import { writeLog } from "../python/log-line.js";
 
 /** The formats `log_format` / `--log-format` accept. */
 export const LOG_FORMATS = ["python", "combined", "json"] as const;

@@ -21,7 +21,7 @@ import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import { formatAccess, writeAccess, type LogFormat } from "./access-log.js";
 import { resolveForwarding } from "./forwarded.js";
-import { escapeControl } from "./log-format.js";
+import { escapeControl } from "../python/log-line.js";
 import type { TrustedProxies } from "../server/proxy-accept.js";
 
 /** The part of a handler the hooks use. */
@@ -194,6 +194,11 @@ export function logRequest(h: LbHandler, code: string, size: string): boolean {
     return true;
   }
   const st = stateOf(h);
+  if (st.start === 0) {
+    // The head could not be read (400, 431 …): the clock starts now.
+    st.start = Date.now();
+    st.startHr = process.hrtime.bigint();
+  }
   const n = Number(code);
   st.status = Number.isInteger(n) ? n : 0;
   return true;

@@ -25,6 +25,7 @@ import type { Framing } from "../protocol/framing.js";
 import { HeaderReader, type HTTPMessage } from "../protocol/headers.js";
 import { RECEIVE_HIGH_WATER } from "../protocol/limits.js";
 import { ReceiveBuffer } from "../protocol/receive-buffer.js";
+import type { NoRequest, RequestHead, RequestHeadReader } from "../protocol/request-head.js";
 
 const EMPTY = Buffer.alloc(0);
 const READERS = new WeakMap<Socket, SocketReader>();
@@ -188,33 +189,43 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   }
 
   /**
-   * `readline(limit)` when it need not wait: the line, or `null` when more
-   * bytes must arrive first (the handler's fast path; no Promise).
+   * Reads the next request head from the buffer without waiting: the head,
+   * or `null` when more bytes must arrive first (no Promise).
+   * @throws ProtocolError for a head to refuse.
    */
-  _readlineNow(limit: number): Buffer | null {
-    if (limit === 0) return EMPTY;
-    return this.#tryLine(limit < 0 ? Infinity : limit);
+  _readHead(head: RequestHeadReader): RequestHead | NoRequest | null {
+    try {
+      return head.read(this.#rb, this.#eof);
+    } finally {
+      if (head.line !== null) this._awaitingRequest = false;
+    }
   }
 
   /**
-   * `readline(limit)` by callback, for the handler's wait for the next
-   * request: `done` gets the line once it is complete (or the stream ended),
-   * `fail` a TimeoutError. No Promise; `done` runs inside the 'data' event.
+   * `_readHead()` once more bytes have arrived, by callback: `done` gets the
+   * head (inside the 'data' event), `fail` a TimeoutError or the
+   * ProtocolError. The request loop's one wait; no Promise.
    */
-  _awaitLine(limit: number, done: (line: Buffer) => void, fail: (e: Error) => void): void {
-    this.#lineMax = limit < 0 ? Infinity : limit;
-    this.#lineDone = done;
-    this.#lineFail = fail;
-    this.#arm(this.#lineAttempt, fail);
+  _awaitHead(head: RequestHeadReader, done: (head: RequestHead | NoRequest) => void, fail: (e: unknown) => void): void {
+    this.#head = head;
+    this.#headDone = done;
+    this.#headFail = fail;
+    this.#arm(this.#headAttempt, fail);
   }
 
-  #lineMax = 0;
-  #lineDone: ((line: Buffer) => void) | null = null;
-  #lineFail: ((e: Error) => void) | null = null;
-  readonly #lineAttempt = (): void => {
-    const next = this.#tryLine(this.#lineMax);
-    if (next !== null) this.#lineDone!(next);
-    else this.#arm(this.#lineAttempt, this.#lineFail!);
+  #head: RequestHeadReader | null = null;
+  #headDone: ((head: RequestHead | NoRequest) => void) | null = null;
+  #headFail: ((e: unknown) => void) | null = null;
+  readonly #headAttempt = (): void => {
+    let got: RequestHead | NoRequest | null;
+    try {
+      got = this._readHead(this.#head!);
+    } catch (e) {
+      this.#headFail!(e);
+      return;
+    }
+    if (got !== null) this.#headDone!(got);
+    else this.#arm(this.#headAttempt, this.#headFail!);
   };
 
   /** A line if one is complete (or the stream ended), else `null`. */

@@ -3,17 +3,22 @@
  *
  * A `ProtocolError` carries the status to answer with, a stable `code` that
  * callers and tests match on, and a plain-text `reason` that is safe to send
- * (fixed text, never attacker bytes). The handler answers it with
- * `send_error(status, reason, explain)` and closes the connection. That
- * happens in src/handler/base-handler.ts at two points: `#headFailed`, for a
- * request head refused before any `do_*` runs, and `#requestFailed` (the one
- * place a failed request becomes a status or a log line), for a body that
- * turns out bad while `do_*` reads it: answered if nothing was sent yet, else
- * only logged. Anything else escaping `src/protocol/` is a bug.
+ * (fixed text, never attacker bytes). The request loop answers it with
+ * `send_error(status, reason, explain)` and closes the connection, in one
+ * place: `requestFailed` in src/handler/request-loop.ts, for a request head
+ * refused before any `do_*` runs and for a body that turns out bad while
+ * `do_*` reads it (answered if nothing was sent yet, else only logged).
+ * Anything else escaping `src/protocol/` is a bug.
  */
 
 /** Stable codes of {@link ProtocolError}. */
 export type ProtocolErrorCode =
+  | "ERR_REQUEST_LINE_TOO_LONG"
+  | "ERR_BAD_REQUEST_VERSION"
+  | "ERR_UNSUPPORTED_VERSION"
+  | "ERR_BAD_REQUEST_SYNTAX"
+  | "ERR_BAD_HTTP09_METHOD"
+  | "ERR_UNSUPPORTED_METHOD"
   | "ERR_HEADER_LINE_TOO_LONG"
   | "ERR_TOO_MANY_HEADERS"
   | "ERR_HEADER_BLOCK_TOO_LARGE"

@@ -108,7 +108,7 @@ export const MAX_WORKERS = 256;
  *   allocation (a growth step, not a limit on input).
  * - handler/wfile.ts: `COALESCE_LIMIT` = 64 KiB, small writes merged into one
  *   socket write up to this.
- * - handler/log-format.ts: `SINK_LIMIT` = 64 KiB of log text buffered for a
+ * - python/log-line.ts: `SINK_LIMIT` = 64 KiB of log text buffered for a
  *   slow stderr before writing synchronously.
  * - handler/base-handler.ts: `iter_body()` reads decoded body in pieces of
  *   64 KiB.
@@ -125,7 +125,7 @@ export const MAX_WORKERS = 256;
  *   (SIGTERM → SIGKILL); cgi/script-output.ts: `MAX_CGI_HEADER_BYTES` =
  *   64 KiB (a script's header block).
  * - cli/args.ts: `MAX_PORT` = 65535.
- * - handler/py-format.ts and static/url.ts: sizes of memo caches
+ * - python/format.ts and static/url.ts: sizes of memo caches
  *   (`CACHE_MAX`, `CACHE_MAX_FORMAT_LENGTH`, `QUOTE_RE_CACHE_MAX`), which
  *   bound memory, not input.
  */

@@ -12,8 +12,8 @@
  * and one rule of ours: a control byte inside a word (CPython accepts NUL,
  * DEL, ESC …) → 400 "Bad request syntax" (docs/api-contract.md §4).
  *
- * The result says what to set on the handler; formatting the messages is the
- * handler's job (they use Python's `%r`).
+ * The result says what to set on the handler; the statuses and messages
+ * (Python's `%r`) are decided in `request-head.ts` (`HEAD_ERRORS`).
  */
 
 /** What the request line decided. */

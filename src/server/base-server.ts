@@ -22,8 +22,8 @@
 
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import type { ClientAddress } from "../handler/base-handler.js";
-import { writeLog } from "../handler/log-format.js";
-import { pyRepr } from "../handler/py-format.js";
+import { writeLog } from "../python/log-line.js";
+import { pyRepr } from "../python/repr.js";
 import { SocketReader } from "../handler/rfile.js";
 import { LINGER_TIMEOUT } from "../protocol/limits.js";
 import { DEFAULT_TRUSTED_PROXIES, TrustedProxies, acceptProxied, proxiedAddress } from "./proxy-accept.js";

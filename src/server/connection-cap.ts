@@ -15,7 +15,7 @@
 
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
-import { escapeControl, logDateTimeString, writeLog } from "../handler/log-format.js";
+import { escapeControl, logDateTimeString, writeLog } from "../python/log-line.js";
 import { LINGER_TIMEOUT, MAX_REFUSING } from "../protocol/limits.js";
 
 /** What a connection past the limit gets before it is closed. */

@@ -17,7 +17,7 @@
 
 import { BlockList, isIPv4, isIPv6, type Socket } from "node:net";
 import type { ClientAddress } from "../handler/base-handler.js";
-import { escapeControl, logDateTimeString, writeLog } from "../handler/log-format.js";
+import { escapeControl, logDateTimeString, writeLog } from "../python/log-line.js";
 import { PROXY_V2_MAX, parseProxyHeader } from "./proxy-header.js";
 
 /** Seconds a connection may take to send its PROXY header. */

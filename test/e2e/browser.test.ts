@@ -31,7 +31,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import type { ClientAddress, HandlerServer } from "../../src/handler/base-handler.js";
-import { pyFormat } from "../../src/handler/py-format.js";
+import { pyFormat } from "../../src/python/format.js";
 import type { ThreadingHTTPServer } from "../../src/server/http-server.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 import { serve, type Running } from "../helpers/net.js";

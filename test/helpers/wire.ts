@@ -282,3 +282,16 @@ export function cpythonRequestLines(rows: readonly { line: string; protocol: str
       : { accept: false, status: r.status, kind: r.kind, detail: r.detail, version: r.version },
   }));
 }
+
+/** Encodes bytes in the fixture escape convention (no line breaks, no repeats): the inverse of {@link unescapeWire}. */
+export function escapeWire(value: Buffer | string): string {
+  const s = typeof value === "string" ? value : value.toString("latin1");
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\\\x00-\x1f\x7f-\xff]/g, (c) => {
+    if (c === "\\") return "\\\\";
+    if (c === "\r") return "\\r";
+    if (c === "\n") return "\\n";
+    if (c === "\t") return "\\t";
+    return "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0");
+  });
+}

@@ -1,21 +1,39 @@
 /**
- * Log lines and dates, byte for byte as CPython writes them, and the buffered
- * sink that carries log lines to stderr.
+ * Python's log lines: CPython's control-character escaping, its local
+ * `log_date_time_string()` and the buffered sink that carries log lines to
+ * stderr, shared by the handler (`log_message`) and the servers
+ * (`handle_error`).
  *
- * Strategy: both date strings change once a second, so each is cached for its
+ * Strategy: the date string changes once a second, so it is cached for its
  * second. Log lines go to stderr through one buffer flushed on the next turn
  * of the event loop (or at 64 KiB, or at exit): a synchronous write per line
  * would cost a syscall per request.
  */
 
 import { writeSync } from "node:fs";
+import { pyFormat } from "./format.js";
+
+/** `log_request()`'s format: `"%s" %s %s`. */
+export const REQUEST_LOG_FORMAT = '"%s" %s %s';
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/**
+ * `log_message(format, *args)`'s message: `format % args`, where a single
+ * plain-object argument is the mapping of a `%(key)s` format, as in Python.
+ */
+export function formatLogMessage(format: string, args: readonly unknown[]): string {
+  if (format === REQUEST_LOG_FORMAT && args.length === 3 && args.every((a) => typeof a === "string")) {
+    // log_request()'s line, once per request: the same text pyFormat gives, without it.
+    return `"${args[0] as string}" ${args[1] as string} ${args[2] as string}`;
+  }
+  const values = args.length === 1 && isPlainObject(args[0]) && format.includes("%(") ? args[0] : args;
+  return pyFormat(format, values);
+}
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/** CPython's `BaseHTTPRequestHandler.monthname` (index 0 unused). */
-export const MONTHNAME: readonly (string | null)[] = [null, ...MONTHS];
-/** CPython's `BaseHTTPRequestHandler.weekdayname`. */
-export const WEEKDAYNAME: readonly string[] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 // CPython's `_control_char_table`: C0, DEL and C1 become \xHH, "\" becomes "\\".
 // eslint-disable-next-line no-control-regex
@@ -53,35 +71,6 @@ export function logDateTimeString(nowMs = Date.now()): string {
   logSecond = second;
   return logString;
 }
-
-let httpSecond = -1;
-let httpString = "";
-
-/**
- * `date_time_string(timestamp)`: an IMF-fixdate (`Tue, 24 Nov 2026 02:27:20 GMT`),
- * as `email.utils.formatdate(timestamp, usegmt=True)`.
- * @param timestamp seconds since the epoch (fractions allowed); now when omitted.
- */
-export function dateTimeString(timestamp?: number | null): string {
-  if (timestamp === undefined || timestamp === null) {
-    const second = Math.floor(Date.now() / 1000);
-    if (second !== httpSecond) {
-      httpString = new Date(second * 1000).toUTCString();
-      httpSecond = second;
-    }
-    return httpString;
-  }
-  // A file's Last-Modified: the same few timestamps again and again.
-  const second = Math.floor(timestamp);
-  if (second !== stampSecond) {
-    stampString = new Date(second * 1000).toUTCString();
-    stampSecond = second;
-  }
-  return stampString;
-}
-
-let stampSecond = NaN;
-let stampString = "";
 
 const SINK_LIMIT = 64 * 1024;
 let pending = "";

@@ -1,13 +1,17 @@
 /**
- * The handler's synchronous fast path (issue #7) changes no behaviour: each
- * request still goes through the overridable methods when they are
- * overridden, sync and async `do_*` both work, and pipelined requests already
- * received are answered in one socket write.
+ * Tests for src/handler/request-loop.ts. The loop's synchronous fast path
+ * (issue #7) changes no behaviour: each request still goes through the
+ * overridable methods when they are overridden, sync and async `do_*` both
+ * work, and pipelined requests already received are answered in one socket
+ * write. Then `keepAlive()`'s reasons, one row each, and the loop over a
+ * replacement `rfile`.
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BaseHTTPRequestHandler } from "../../src/handler/base-handler.js";
+import { keepAlive, type Outcome } from "../../src/handler/request-loop.js";
+import { BytesReader } from "../helpers/fake-socket.js";
 import { countResponses, exchange, LogCapture, serve } from "../helpers/net.js";
 
 const PIPELINED = "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(7) + "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
@@ -162,4 +166,60 @@ test("send_response() still calls overridden version_string(), date_time_string(
   // A per-instance server_version is used for each response, not a cached one.
   const two = await head(Renamed, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   assert.match(two, /Server: First\/1 Node\.js[^]*Server: Second\/2 Node\.js/);
+});
+
+const ANSWERED: Outcome = {
+  closeConnection: false,
+  switched: false,
+  serverClosing: false,
+  answered: true,
+  status: 200,
+  headRequest: false,
+  delimited: true,
+  bodyRead: true,
+};
+
+test("keepAlive() keeps a connection only when no reason to close applies, in order", () => {
+  const rows: readonly { name: string; change: Partial<Outcome>; want: ReturnType<typeof keepAlive> }[] = [
+    { name: "a delimited answer, body read", change: {}, want: "keep" },
+    { name: "1. close_connection set", change: { closeConnection: true }, want: "close" },
+    { name: "2. switched protocols", change: { switched: true }, want: "close" },
+    { name: "3. the server is closing", change: { serverClosing: true }, want: "close" },
+    { name: "4. nothing answered", change: { answered: false }, want: "close" },
+    { name: "5. a body without a length", change: { delimited: false }, want: "close" },
+    { name: "5. no length, but 204", change: { delimited: false, status: 204 }, want: "keep" },
+    { name: "5. no length, but 304", change: { delimited: false, status: 304 }, want: "keep" },
+    { name: "5. no length, but HEAD", change: { delimited: false, headRequest: true }, want: "keep" },
+    { name: "5. no length, only 100 Continue sent", change: { delimited: false, status: 0 }, want: "keep" },
+    { name: "6. body left unread", change: { bodyRead: false }, want: "drain" },
+    { name: "1 before 6", change: { closeConnection: true, bodyRead: false }, want: "close" },
+  ];
+  for (const row of rows) {
+    assert.equal(keepAlive({ ...ANSWERED, ...row.change }), row.want, row.name);
+  }
+});
+
+test("a replacement rfile is read line by line: heads, HTTP/0.9 and refusals as from the socket", async (t) => {
+  const log = new LogCapture().start();
+  t.after(() => log.stop());
+  const input = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b\r\n";
+  class Replaced extends SyncHello {
+    override setup(): void {
+      super.setup();
+      this.rfile = new BytesReader(input);
+    }
+  }
+  const s = await serve(Replaced);
+  t.after(() => s.close());
+  const text = (await exchange(s.port, "")).toString("latin1");
+  assert.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nokok$/, "/a with a head, then /b as HTTP/0.9 (a bare body)");
+  class Refused extends SyncHello {
+    override setup(): void {
+      super.setup();
+      this.rfile = new BytesReader("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n");
+    }
+  }
+  const s2 = await serve(Refused);
+  t.after(() => s2.close());
+  assert.match((await exchange(s2.port, "")).toString("latin1"), /^HTTP\/1\.1 400 Bad header name\r\n/);
 });

@@ -1,0 +1,510 @@
+/**
+ * The request loop of a connection (`BaseHTTPRequestHandler.handle()`), as
+ * Go's `conn.serve` has it:
+ *
+ *   for each request:
+ *     1. read the head      (protocol/request-head.ts, once; wait if it is not here)
+ *     2. accept it          (fields on the handler; `parse_request()` if overridden)
+ *     3. dispatch do_*      (sync or async)
+ *     4. finish the request (flush, or queue behind the next pipelined one)
+ *     5. keep alive?        (`keepAlive()`: close, or drain the unread body)
+ *   any error → `requestFailed()`: the one place an error becomes a status,
+ *   a log line, or a report.
+ *
+ * Strategy: the loop runs synchronously as far as each request allows and
+ * awaits only what is really pending — the next head (one wait path: a
+ * callback armed on the reader, no Promise per idle wait), an async `do_*`,
+ * a full socket. Pipelined requests already received are all answered in
+ * the same turn, so their responses leave in one write. A handler that
+ * overrides `handle_one_request()` gets CPython's loop instead (see
+ * `handle()`); one that overrides `parse_request()` gets the request line
+ * only, and `parse_request()` decides the rest.
+ */
+
+import { beforeDispatch, lbConfigured, requestEnded, requestStarted } from "./lb-hooks.js";
+import { ProtocolError } from "../protocol/errors.js";
+import { NO_BODY, type Framing } from "../protocol/framing.js";
+import type { HTTPMessage } from "../protocol/headers.js";
+import { MAX_REQUEST_LINE } from "../protocol/limits.js";
+import { ReceiveBuffer } from "../protocol/receive-buffer.js";
+import {
+  HEAD_ERRORS,
+  RequestHeadReader,
+  type NoRequest,
+  type RequestHeadOptions,
+  type RequestHead,
+  type RequestLineResult,
+} from "../protocol/request-head.js";
+import type { BaseHTTPRequestHandler } from "./base-handler.js";
+import { SocketReader, TimeoutError } from "./rfile.js";
+import { BrokenPipeError, RESOLVED, SocketWriter } from "./wfile.js";
+
+/**
+ * The state of the request in progress that Python keeps in private
+ * attributes; owned by one handler, reset by the loop at each request.
+ */
+export class Exchange {
+  /** Status line and headers not yet flushed (CPython's `_headers_buffer`). */
+  head = "";
+  /** The request line was accepted (an unparseable one always gets a status line). */
+  lineParsed = false;
+  framing: Framing = NO_BODY;
+  /** Status sent by `send_response_only()` for this request; 0 if none. */
+  status = 0;
+  /** The response carries Content-Length or Transfer-Encoding. */
+  delimited = false;
+  /** The connection now carries another protocol (101, or 2xx to CONNECT). */
+  switched = false;
+  /** No request has begun on this connection yet. */
+  first = true;
+  /** `wfile` byte count when this request started (to know whether its response began). */
+  writtenAtStart = 0;
+  /** Extension: a load-balancer feature is on for this request (lb-hooks.ts). */
+  lb = false;
+
+  /** Starts a request. */
+  reset(written: number): void {
+    this.head = "";
+    this.lineParsed = false;
+    this.framing = NO_BODY;
+    this.status = 0;
+    this.delimited = false;
+    this.switched = false;
+    this.writtenAtStart = written;
+  }
+}
+
+type Handler = BaseHTTPRequestHandler;
+
+/** The base class's own methods: while a handler does not override one, the loop may take a shortcut. */
+export const BASE = {
+  handle_one_request: null as unknown,
+  parse_request: null as unknown,
+};
+
+/** Bytes the handler's writer has accepted; 0 for a replacement `wfile`. */
+export function bytesWritten(h: Handler): number {
+  const w = h.wfile;
+  return w instanceof SocketWriter ? w._bytesWritten : 0;
+}
+
+/**
+ * Serves requests on `h`'s connection until `close_connection` is set
+ * (`once`: one request, for `handle_one_request()`).
+ */
+export function serveRequests(h: Handler, x: Exchange, once: boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => new Loop(h, x, once, resolve, reject).run());
+}
+
+/** One run of the loop; callbacks are bound fields so that waits allocate nothing. */
+class Loop {
+  readonly #h: Handler;
+  readonly #x: Exchange;
+  readonly #once: boolean;
+  readonly #resolve: () => void;
+  readonly #reject: (e: unknown) => void;
+  /** The server's own reader, or `null` for a replacement `rfile`. */
+  #reader: SocketReader | null = null;
+  #head: RequestHeadReader | null = null;
+  /** The options `#head` was made with. */
+  #options: RequestHeadOptions | null = null;
+  /** `parse_request()` is overridden: the head reader stops after the request line. */
+  #lineOnly = false;
+  /** A replacement `rfile`'s lines, fed to the head reader. */
+  #rb: ReceiveBuffer | null = null;
+  /** The head that ended a wait, for `#serveWaited`. */
+  #waited: RequestHead | NoRequest | null = null;
+
+  constructor(h: Handler, x: Exchange, once: boolean, resolve: () => void, reject: (e: unknown) => void) {
+    this.#h = h;
+    this.#x = x;
+    this.#once = once;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  /** Runs requests until one must wait; the wait continues in `#onHead` / `#onWaitFailed`. */
+  run(): void {
+    try {
+      for (;;) {
+        this.#begin();
+        let got: RequestHead | NoRequest | null;
+        try {
+          got = this.#tryHead();
+        } catch (e) {
+          if (this.#stops(this.#headFailed(e))) return;
+          continue;
+        }
+        if (got === null) {
+          this.#wait();
+          return;
+        }
+        if (this.#stops(this.#serve(got))) return;
+      }
+    } catch (e) {
+      this.#reject(e);
+    }
+  }
+
+  /** After a request: `true` when the loop stops here (pending, or done). */
+  #stops(pending: Promise<void> | undefined): boolean {
+    if (pending !== undefined) {
+      pending.then(this.#next, this.#reject);
+      return true;
+    }
+    if (this.#once || this.#h.close_connection) {
+      this.#resolve();
+      return true;
+    }
+    return false;
+  }
+
+  /** A request finished asynchronously (or after a wait): next one, or done. */
+  readonly #next = (): void => {
+    if (this.#once || this.#h.close_connection) this.#resolve();
+    else this.run();
+  };
+
+  /** Step 0: a new request; the reader sees the connection's raw bytes again. */
+  #begin(): void {
+    const h = this.#h;
+    const x = this.#x;
+    const reader = h.rfile instanceof SocketReader ? h.rfile : null;
+    this.#reader = reader;
+    x.lb = lbConfigured(h);
+    if (x.lb) requestEnded(h, bytesWritten(h)); // a previous request's line still due
+    x.reset(bytesWritten(h));
+    reader?._beginRequest(x.first);
+    x.first = false;
+    const lineOnly = h.parse_request !== BASE.parse_request;
+    const o = this.#options;
+    if (
+      this.#head !== null &&
+      o !== null &&
+      o.lineOnly === lineOnly &&
+      o.protocolVersion === h.protocol_version &&
+      o.defaultVersion === h.default_request_version &&
+      o.MessageClass === h.MessageClass &&
+      o.maxHeaderBytes === h.max_header_bytes
+    ) {
+      this.#head.reset();
+      return;
+    }
+    // The attributes that shape a head, read at each request (a handler may change them).
+    this.#lineOnly = lineOnly;
+    this.#options = {
+      protocolVersion: h.protocol_version,
+      defaultVersion: h.default_request_version,
+      MessageClass: h.MessageClass,
+      maxHeaderBytes: h.max_header_bytes,
+      lineOnly,
+    };
+    this.#head = new RequestHeadReader(this.#options);
+  }
+
+  /** Step 1: the head, if its bytes are here. */
+  #tryHead(): RequestHead | NoRequest | null {
+    if (this.#reader !== null) return this.#reader._readHead(this.#head!);
+    this.#rb ??= new ReceiveBuffer();
+    return this.#rb.length === 0 ? null : this.#head!.read(this.#rb, false);
+  }
+
+  /** Step 1, the one wait: for more bytes of the head. */
+  #wait(): void {
+    if (this.#reader !== null) {
+      this.#reader._awaitHead(this.#head!, this.#onHead, this.#onWaitFailed);
+      return;
+    }
+    // A replacement rfile: its lines, one at a time.
+    this.#h.rfile.readline(MAX_REQUEST_LINE + 1).then((line) => {
+      this.#rb!.push(line);
+      let got: RequestHead | NoRequest | null;
+      try {
+        got = this.#head!.read(this.#rb!, line.length === 0);
+      } catch (e) {
+        this.#onWaitFailed(e);
+        return;
+      }
+      if (got === null) this.#wait();
+      else this.#onHead(got);
+    }, this.#onWaitFailed);
+  }
+
+  /**
+   * The head arrived after a wait (inside the socket's event): it is served
+   * in a microtask, as after an `await`, so that a send scheduled by an
+   * async `do_*` still waits for the rest of a pipelined batch received in
+   * the same event.
+   */
+  readonly #onHead = (got: RequestHead | NoRequest): void => {
+    this.#waited = got;
+    queueMicrotask(this.#serveWaited);
+  };
+
+  readonly #serveWaited = (): void => {
+    const got = this.#waited!;
+    this.#waited = null;
+    try {
+      if (!this.#stops(this.#serve(got))) this.run();
+    } catch (e) {
+      this.#reject(e);
+    }
+  };
+
+  readonly #onWaitFailed = (e: unknown): void => {
+    try {
+      this.#stops(this.#headFailed(e));
+    } catch (err) {
+      this.#reject(err);
+    }
+  };
+
+  /** A head that could not be read: what was read of it goes on the handler first. */
+  #headFailed(e: unknown): Promise<void> {
+    const head = this.#head!;
+    if (e instanceof ProtocolError && head.line !== null) {
+      applyLine(this.#h, this.#x, head.line);
+      if (head.headers !== null) this.#h.headers = head.headers;
+    }
+    return requestFailed(this.#h, this.#x, e, this.#reader);
+  }
+
+  /** Steps 2–5 for a head; synchronous as far as the handler allows. */
+  #serve(got: RequestHead | NoRequest): Promise<void> | undefined {
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.#accept(got);
+    } catch (e) {
+      return requestFailed(this.#h, this.#x, e, this.#reader);
+    }
+    return pending === undefined ? undefined : pending.catch((e: unknown) => requestFailed(this.#h, this.#x, e, this.#reader));
+  }
+
+  /** Step 2: the head's values go on the handler; then dispatch. */
+  #accept(got: RequestHead | NoRequest): Promise<void> | undefined {
+    const h = this.#h;
+    const line = got.line;
+    h.raw_requestline = line.raw;
+    if (line.raw.length === 0) {
+      // End of stream before a request: nothing to answer.
+      h.close_connection = true;
+      return undefined;
+    }
+    if (this.#x.lb) requestStarted(h, this.#x.writtenAtStart);
+    let parsed: boolean | Promise<boolean>;
+    if (line.error?.code === "ERR_REQUEST_LINE_TOO_LONG") {
+      applyLine(h, this.#x, line);
+      answer(h, line.error);
+      return undefined;
+    } else if (this.#lineOnly) {
+      parsed = h.parse_request();
+    } else if (got.headers === undefined) {
+      applyLine(h, this.#x, line); // no words: nothing to answer; close
+      return undefined;
+    } else {
+      applyLine(h, this.#x, line);
+      parsed = acceptHead(h, this.#x, this.#reader, got.headers, got.framing, got.closeConnection);
+    }
+    if (parsed instanceof Promise) return parsed.then((ok) => (ok ? this.#dispatch() : undefined));
+    return parsed ? this.#dispatch() : undefined;
+  }
+
+  /** Step 3: `do_<COMMAND>()`, or 501. */
+  #dispatch(): Promise<void> | undefined {
+    const h = this.#h;
+    if (this.#x.lb && beforeDispatch(h)) return this.#finish(); // extension: health, forwarding headers
+    const method = (h as unknown as Record<string, unknown>)["do_" + h.command];
+    if (typeof method !== "function") {
+      answer(h, HEAD_ERRORS.unsupportedMethod(h.command ?? ""));
+      return undefined;
+    }
+    // A synchronous do_* is flushed by #finish: its writes need no tick of their own.
+    const w = h.wfile instanceof SocketWriter ? h.wfile : null;
+    let done: unknown;
+    if (w === null) done = method.call(h);
+    else {
+      w._held = true;
+      try {
+        done = method.call(h);
+      } catch (e) {
+        w._schedule();
+        throw e;
+      }
+      // Returned synchronously: #finish flushes now, or schedules the send.
+      if (done instanceof Promise || h.wfile !== w) w._schedule();
+      else w._held = false;
+    }
+    if (done instanceof Promise) return done.then(this.#finish);
+    return this.#finish();
+  }
+
+  /** Step 4: `do_*` returned: flush, then step 5. */
+  readonly #finish = (): Promise<void> | undefined => {
+    // The next pipelined request is already here: its response joins this
+    // one's in the writer's queue (sent at the end of this turn, or at 64 KiB)
+    // unless the socket is full, when flushing gives backpressure.
+    const reader = this.#reader;
+    const w = this.#h.wfile;
+    if (reader === null || reader._buffered === 0 || !(w instanceof SocketWriter) || w._congested) {
+      const flushed = w.flush();
+      if (flushed !== RESOLVED) return flushed.then(this.#endRequest);
+    } else {
+      w._schedule();
+    }
+    return this.#endRequest();
+  };
+
+  /** Step 5: can the connection carry another request? */
+  readonly #endRequest = (): Promise<void> | undefined => {
+    const h = this.#h;
+    const reader = this.#reader;
+    const x = this.#x;
+    if (x.lb) requestEnded(h, bytesWritten(h));
+    const verdict = keepAlive({
+      closeConnection: h.close_connection,
+      switched: x.switched,
+      serverClosing: h.server._closing === true,
+      answered: bytesWritten(h) !== x.writtenAtStart,
+      status: x.status,
+      headRequest: h.command === "HEAD",
+      delimited: x.delimited,
+      bodyRead: reader === null || reader._bodyDone,
+    });
+    if (verdict === "close") h.close_connection = true;
+    if (verdict !== "drain") return undefined;
+    return reader!._drainBody(h.max_drain_bytes).then((reusable) => {
+      if (!reusable) h.close_connection = true;
+    });
+  };
+}
+
+/** What {@link keepAlive} decides from (see its steps). */
+export interface Outcome {
+  readonly closeConnection: boolean; // the handler's close_connection
+  readonly switched: boolean; // 101, or 2xx to CONNECT
+  readonly serverClosing: boolean; // server_close() has begun
+  readonly answered: boolean; // a byte of a response was written for this request
+  readonly status: number; // the final status sent, 0 if none
+  readonly headRequest: boolean;
+  readonly delimited: boolean; // Content-Length or Transfer-Encoding sent
+  readonly bodyRead: boolean; // the request body was read to its end, or there is none
+}
+
+/**
+ * Whether the connection carries another request once this one is answered
+ * (Go's `shouldReuseConnection`, h11's `_keep_alive`): `"keep"`, `"close"`,
+ * or `"drain"` (keep if the unread request body can be drained within
+ * `max_drain_bytes`, else close). Each reason to close, in order:
+ */
+export function keepAlive(o: Outcome): "keep" | "close" | "drain" {
+  // 1. The request or the handler asked for it (`close_connection`): the
+  //    version and `Connection` field set it (`requestKeepAlive()` in
+  //    protocol/request-head.ts), `send_header('Connection', ...)` and the
+  //    handler may change it.
+  if (o.closeConnection) return "close";
+  // 2. The connection was handed to another protocol (101, CONNECT).
+  // 3. The server is closing.
+  // 4. Nothing was answered: the client would wait forever.
+  if (o.switched || o.serverClosing || !o.answered) return "close";
+  // 5. The response has a body but no length: only closing ends it.
+  const s = o.status;
+  if (s >= 200 && s !== 204 && s !== 304 && !o.headRequest && !o.delimited) return "close";
+  // 6. Request body left unread: drain a bounded amount, else close.
+  return o.bodyRead ? "keep" : "drain";
+}
+
+/** Puts what the request line decided on the handler (CPython's `parse_request`). */
+export function applyLine(h: Handler, x: Exchange, line: RequestLineResult): void {
+  h.raw_requestline = line.raw;
+  if (line.raw.length === 0) {
+    h.close_connection = true;
+    return;
+  }
+  h.requestline = line.requestline;
+  h.command = line.command;
+  h.request_version = line.version ?? h.default_request_version;
+  h.close_connection = line.closeConnection;
+  if (line.accepted) {
+    x.lineParsed = true;
+    h.path = line.path;
+  }
+}
+
+/**
+ * Puts an accepted head on the handler: header fields, body framing,
+ * `close_connection`; then `Expect: 100-continue`. `false` when
+ * `handle_expect_100()` refused the request.
+ */
+export function acceptHead(
+  h: Handler,
+  x: Exchange,
+  reader: SocketReader | null,
+  headers: HTTPMessage,
+  framing: Framing,
+  closeConnection: boolean,
+): boolean | Promise<boolean> {
+  h.headers = headers;
+  x.framing = framing;
+  reader?._beginBody(framing);
+  h.close_connection = closeConnection;
+  const expect = headers.get("Expect", "").toLowerCase();
+  if (expect === "100-continue" && h.protocol_version >= "HTTP/1.1" && h.request_version >= "HTTP/1.1") {
+    return h.handle_expect_100();
+  }
+  return true;
+}
+
+/** Answers a refused request with its error page. */
+export function answer(h: Handler, e: ProtocolError): void {
+  h.send_error(e.status, e.reason, e.explain);
+}
+
+/** A client that went away: nothing to answer, nothing to report. */
+function isDisconnect(e: unknown): boolean {
+  if (e instanceof BrokenPipeError) return true;
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === "ECONNRESET" || code === "EPIPE" || code === "ERR_STREAM_DESTROYED";
+}
+
+/**
+ * The one place where a failed request becomes a status, a log line, or a
+ * report (rethrown for the server's `handle_error()`). The connection closes.
+ */
+export async function requestFailed(h: Handler, x: Exchange, e: unknown, reader: SocketReader | null): Promise<void> {
+  h.close_connection = true;
+  const untouched = bytesWritten(h) === x.writtenAtStart;
+  if (e instanceof TimeoutError) {
+    const idle = reader !== null && reader._phase === "idle";
+    if (idle && h.timeout === null) return; // keep-alive expiry: routine, not worth a line
+    if (reader !== null && reader._phase === "head" && untouched && (reader._buffered > 0 || !reader._awaitingRequest)) {
+      // A request had begun: say why it ends (CPython has no such timeout).
+      x.head = "";
+      h.requestline = "";
+      h.command = "";
+      h.send_error(408);
+    } else {
+      h.log_error("Request timed out: %r", e);
+    }
+    return;
+  }
+  if (e instanceof ProtocolError) {
+    if (untouched) {
+      x.head = "";
+      answer(h, e);
+    } else {
+      h.log_error("code %d, message %s", e.status, e.reason);
+    }
+    return;
+  }
+  if (isDisconnect(e)) return;
+  if (untouched) {
+    x.head = "";
+    try {
+      h.send_error(500);
+      await h.wfile.flush();
+    } catch {
+      // Nothing more can be said to this client.
+    }
+  }
+  throw e;
+}
