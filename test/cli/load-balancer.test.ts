@@ -224,3 +224,23 @@ test("usage errors for the new options", async () => {
     assert.equal(run.options.log_format, "json");
   }
 });
+
+test("--proxy-protocol with --workers 2: each worker reads the header", async (t) => {
+  const dir = scratch(t);
+  const cli = await startServing(t, ["--bind", "127.0.0.1", "--workers", "2", "--proxy-protocol", "--log-format", "json", "0"], { cwd: dir });
+  for (let i = 0; i < 4; i++) {
+    const got = await new Promise<string>((resolve) => {
+      const s = connect(cli.port, "127.0.0.1", () => {
+        s.write(Buffer.concat([formatProxyV1([`192.0.2.${10 + i}`, 5555], ["127.0.0.1", cli.port]), Buffer.from("GET /a.txt HTTP/1.0\r\n\r\n")]));
+      });
+      let text = "";
+      s.setEncoding("latin1").on("data", (d: string) => (text += d));
+      s.on("close", () => resolve(text));
+    });
+    assert.match(got, /^HTTP\/1\.0 200 OK/);
+  }
+  await cli.stderr.waitFor(/"client":"192\.0\.2\.13"/, "fourth line");
+  for (let i = 0; i < 4; i++) assert.match(cli.stderr.text, new RegExp(`"client":"192\\.0\\.2\\.${10 + i}"`));
+  cli.child.kill("SIGTERM");
+  assert.equal((await cli.exit()).code, 0);
+});
