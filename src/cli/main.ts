@@ -54,6 +54,8 @@ import { CGIHTTPRequestHandler } from "../cgi/cgi-handler.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
+import { versionLine } from "./version.js";
+import { missingPermissions, permissionMessage } from "./runtime-check.js";
 import { applyHandlerOptions, applyServerOptions, drainFirstPhase, healthShadowWarning, reopenOnHangup } from "./lb-setup.js";
 
 /** Where the command writes: `process.stdout` / `process.stderr` fit. */
@@ -387,25 +389,6 @@ async function checkPages(options: CliOptions, directory: string): Promise<void>
   }
 }
 
-/** `--version`: the package's version and the runtime's. */
-export async function versionLine(): Promise<string> {
-  let version = "unknown";
-  // dist/cli/main.js and build/src/cli/main.js both have the package two or three levels up.
-  for (const up of ["../../package.json", "../../../package.json"]) {
-    try {
-      const pkg = JSON.parse(await readFile(new URL(up, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "http.server" && typeof pkg.version === "string") {
-        version = pkg.version;
-        break;
-      }
-    } catch {
-      // Not there: try the next level.
-    }
-  }
-  const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? `Bun ${process.versions["bun"]}` : `Node.js ${process.version}`;
-  return `${PROG} ${version} (${runtime})`;
-}
-
 /** Serves until a signal; resolves to the exit status. */
 async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
   const stopReopening = reopenOnHangup(options); // extension: --access-log
@@ -417,6 +400,9 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
 }
 
 async function serve(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
+  // Issue 16: a runtime that would refuse what the options need (Deno's permissions) stops here with one line.
+  const missing = missingPermissions(options);
+  if (missing.length > 0) throw new CliError(permissionMessage(missing));
   const directory = await checkDirectory(options.directory);
   await checkPages(options, directory);
   const Handler = chooseHandler(options, directory);
@@ -494,7 +480,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       return 0;
     }
     if (parsed.kind === "version") {
-      io.stdout.write((await versionLine()) + "\n");
+      io.stdout.write(versionLine());
       return 0;
     }
     if (parsed.kind === "error") throw new UsageError(parsed.message);

@@ -21,7 +21,8 @@
  */
 
 import type { Stats } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
+import { readdirTyped } from "./fs-compat.js";
 import { join } from "node:path";
 import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer, type StatusCode } from "../handler/base-handler.js";
@@ -402,7 +403,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     let dirents;
     try {
       if (fsPath === null) throw new NotServable("the path cannot name a directory");
-      dirents = await readdir(fsPath, { withFileTypes: true, encoding: "buffer" });
+      dirents = await readdirTyped(fsPath);
     } catch (e) {
       return this.#fail(e, "No permission to list directory");
     }
