@@ -445,6 +445,9 @@ function readAt(fd: number, length: number): Promise<Buffer> {
  */
 export function logRequest(h: WebappHandler, plain: boolean, code: StatusCode | string, size: number | string): boolean {
   if (h.quiet) return true;
+  // Issue 18: another log format or a log file is never coloured.
+  const lb = h as unknown as { log_format?: string; access_log?: string | null };
+  if ((lb.log_format ?? "python") !== "python" || (lb.access_log ?? null) !== null) return false;
   if (!plain || !(h.log_colour ?? stderrColour())) return false;
   const c = typeof code === "object" ? code.value : code;
   const line = colourRequest(escapeControl(h.requestline), String(c), String(size));
