@@ -26,6 +26,7 @@ import { LISTING_MODES, type ListingMode } from "../static/listing.js";
 import { DEFAULT_SHARE_SECONDS, looksLikeDuration, parseDuration } from "./share.js";
 import { parseCredential } from "../static/auth.js";
 import { DEFAULT_MAX_UPLOAD, parseSize } from "../static/upload-rules.js";
+import { LB_DEFAULTS, checkLbOptions, type LbOptions } from "./lb-args.js";
 
 /** The program name in usage and error lines. */
 export const PROG = "http.server";
@@ -103,6 +104,9 @@ export interface CliOptions {
   hash_password: boolean;
 }
 
+/** Extension (not in CPython): the load-balancer options (issue 18), declared in lb-args.ts. */
+export interface CliOptions extends LbOptions {}
+
 /** The result of parsing: run, print help, or a usage error (message without the `http.server: error: ` prefix). */
 export type ParseResult =
   | { kind: "run"; options: CliOptions }
@@ -145,18 +149,22 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   auth: [],
   auth_scope: "all",
   hash_password: false,
+  ...LB_DEFAULTS,
 });
 
 type FlagDest =
   | "help" | "http2" | "cgi" | "follow_symlinks" | "exclude_dotfiles" | "version"
   | "cors" | "precompressed" | "compress" | "quiet" | "spa"
   | "archives" | "share_forever" | "qr"
-  | "upload" | "upload_overwrite" | "upload_mkdir" | "hash_password";
+  | "upload" | "upload_overwrite" | "upload_mkdir" | "hash_password"
+  | "proxy_protocol";
 type ValueDest =
   | "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers"
   | "header" | "content_type" | "not_found"
   | "listing" | "max_downloads"
-  | "max_upload" | "auth" | "auth_scope";
+  | "max_upload" | "auth" | "auth_scope"
+  | LbValueDest;
+type LbValueDest = "trusted_proxy" | "health" | "drain_timeout" | "log_format" | "access_log";
 /** Options whose value may be left out (argparse's `nargs='?'`). */
 type OptionalValueDest = "share";
 
@@ -206,6 +214,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--auth"], dest: "auth", takesValue: true },
   { flags: ["--auth-scope"], dest: "auth_scope", takesValue: true },
   { flags: ["--hash-password"], dest: "hash_password", takesValue: false },
+  // Issue 18: behind a load balancer.
+  { flags: ["--proxy-protocol"], dest: "proxy_protocol", takesValue: false },
+  { flags: ["--trusted-proxy"], dest: "trusted_proxy", takesValue: true },
+  { flags: ["--health"], dest: "health", takesValue: true },
+  { flags: ["--drain-timeout"], dest: "drain_timeout", takesValue: true },
+  { flags: ["--log-format"], dest: "log_format", takesValue: true },
+  { flags: ["--access-log"], dest: "access_log", takesValue: true },
 ];
 
 const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((f) => [f, o] as const)));
@@ -224,6 +239,10 @@ export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-
                    [--upload] [--upload-overwrite] [--upload-mkdir]
                    [--max-upload SIZE] [--auth USER:PASSWORD]
                    [--auth-scope {all,upload}] [--hash-password]
+                   [--proxy-protocol]
+                   [--trusted-proxy CIDR[,CIDR...]] [--health PATH]
+                   [--drain-timeout SECONDS]
+                   [--log-format {python,combined,json}] [--access-log FILE]
                    [port]
 `;
 
@@ -295,6 +314,22 @@ options:
                         (default: all)
   --hash-password       read a password (stdin or prompt), print a salted
                         hash for --auth, and exit
+  --proxy-protocol      expect a PROXY protocol header (v1 or v2) from a
+                        trusted proxy first on every connection, and take the
+                        client address from it
+  --trusted-proxy CIDR[,CIDR...]
+                        peers believed for PROXY headers and Forwarded /
+                        X-Forwarded-* headers (default: loopback for PROXY;
+                        forwarding headers are ignored without this option)
+  --health PATH         answer 200 {"status":"ok"} at PATH, unlogged; 503 once
+                        SIGTERM has started draining
+  --drain-timeout SECONDS
+                        on SIGTERM, seconds to let requests in flight finish
+                        (default: 10)
+  --log-format {python,combined,json}
+                        access log line format (default: python)
+  --access-log FILE     append access log lines to FILE instead of stderr;
+                        reopened on SIGHUP
 `;
 
 /** `type "/" subtype *( OWS ";" OWS parameter )` (RFC 9110 §8.3.1), no control characters. */
@@ -383,6 +418,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   let workersText: string | null = null;
   const texts: { listing: string | null; share: string | null; max_downloads: string | null } = { listing: null, share: null, max_downloads: null };
   const uploadTexts: Partial<Record<"max_upload" | "auth_scope", string>> = {};
+  const lbText: { drain_timeout?: string; log_format?: string } = {};
   const error = (message: string): ParseResult => ({ kind: "error", message });
 
   // argparse classifies every argument before consuming any: an ambiguous
@@ -490,6 +526,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
           else if (action.dest === "workers") workersText = value!;
           else if (action.dest === "auth") options.auth = [...options.auth, value!];
           else if (action.dest === "max_upload" || action.dest === "auth_scope") uploadTexts[action.dest] = value!;
+          else if (action.dest === "drain_timeout" || action.dest === "log_format") lbText[action.dest] = value!;
+          else if (action.dest === "trusted_proxy" && options.trusted_proxy !== null) options.trusted_proxy += "," + value!;
           else if (action.takesValue) options[action.dest] = value!;
           else options[action.dest] = true;
         }
@@ -498,7 +536,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     }
   }
   if (extras.length > 0) return error(`unrecognized arguments: ${extras.join(" ")}`);
-  const checked = check(options, portText, workersText);
+  const checked = check(options, portText, workersText, lbText);
   if (checked.kind !== "run") return checked;
   const shared = checkShare(checked.options, texts);
   return shared.kind === "run" ? checkUploadOptions(shared.options, uploadTexts) : shared;
@@ -571,7 +609,12 @@ function checkUploadOptions(options: CliOptions, texts: Partial<Record<"max_uplo
 }
 
 /** The checks after parsing: CPython's `_main()` first, then ours. */
-function check(options: CliOptions, portText: string | null, workersText: string | null = null): ParseResult {
+function check(
+  options: CliOptions,
+  portText: string | null,
+  workersText: string | null = null,
+  lbText: { drain_timeout?: string; log_format?: string } = {},
+): ParseResult {
   // CPython 3.14 `_main()`.
   if (options.tls_cert === null && options.tls_key !== null) {
     return { kind: "error", message: "--tls-key requires --tls-cert to be set" };
@@ -609,5 +652,7 @@ function check(options: CliOptions, portText: string | null, workersText: string
       return { kind: "error", message: `argument ${flag}: ${pyRepr(file)} must be a file inside the served directory (a relative path without '..')` };
     }
   }
+  const lb = checkLbOptions(options, lbText);
+  if (lb !== null) return { kind: "error", message: lb };
   return { kind: "run", options };
 }

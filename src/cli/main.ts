@@ -25,7 +25,9 @@
  * 6. Serve until a signal. SIGINT: CPython's "Keyboard interrupt received,
  *    exiting." and exit 0 at once. SIGTERM (CPython just dies): stop
  *    accepting, close idle keep-alive connections, let requests in flight
- *    finish for up to `DRAIN_TIMEOUT` seconds, exit 0.
+ *    finish for up to `--drain-timeout` seconds (`DRAIN_TIMEOUT` by default),
+ *    exit 0. With `--health`, the health path answers 503 first and the
+ *    listener stays open for the first half of that time (lb-setup.ts).
  * 7. Extension: `--workers N` (≠ 1) runs steps 1–3 in the primary and again in
  *    each worker process; `serveWorkers()` (server/workers.ts) forks the
  *    workers, which bind (step 4), prints the banner once all listen, and
@@ -62,6 +64,7 @@ import { ShareLifetime, bannerExtras } from "./share.js";
 const MAX_TIMER_MS = 2 ** 31 - 1;
 import { hashPasswordMain, type HashPasswordIO } from "./hash-password.js";
 import { sweepOnce } from "../static/atomic-file.js";
+import { applyHandlerOptions, applyServerOptions, drainFirstPhase, healthShadowWarning, reopenOnHangup } from "./lb-setup.js";
 
 /** Where the command writes: `process.stdout` / `process.stderr` fit. */
 export interface Output {
@@ -132,6 +135,7 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
   p.precompressed = options.precompressed;
   p.compress = options.compress;
   p.quiet = options.quiet;
+  applyHandlerOptions(Handler, options);
   return Handler;
 }
 
@@ -182,10 +186,12 @@ export function chooseServer(options: CliOptions, password: string | null = null
         super(server_address, RequestHandlerClass, true, tls);
       }
     }
+    applyServerOptions(HTTPSDualStackServer, options);
     return HTTPSDualStackServer;
   }
   class HTTPDualStackServer extends ThreadingHTTPServer {}
   if (options.http2) HTTPDualStackServer.prototype.http2 = true; // Extension: --http2 (prior knowledge)
+  applyServerOptions(HTTPDualStackServer, options);
   return HTTPDualStackServer;
 }
 
@@ -397,7 +403,9 @@ class SignalQueue {
  * connections closed, requests in flight finished — until `timeoutMs` or
  * the next signal. Resolves to the number of connections cut short.
  */
-async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue): Promise<number> {
+async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue, options: CliOptions): Promise<number> {
+  const interrupt = signals.next();
+  timeoutMs = await drainFirstPhase(httpd, options, timeoutMs, interrupt);
   await httpd.shutdown();
   const inFlight = httpd._activeSockets;
   // Closes the listener and idle connections; tells the others to close
@@ -407,7 +415,7 @@ async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue)
   await Promise.race([
     Promise.all(inFlight.map(closed)),
     new Promise<void>((done) => (timer = setTimeout(done, timeoutMs))),
-    signals.next(),
+    interrupt,
   ]);
   clearTimeout(timer);
   const left = inFlight.filter((s) => !s.destroyed);
@@ -429,6 +437,15 @@ async function checkPages(options: CliOptions, directory: string): Promise<void>
 
 /** Serves until a signal; resolves to the exit status. */
 async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
+  const stopReopening = reopenOnHangup(options); // extension: --access-log
+  try {
+    return await serve(options, io, signals);
+  } finally {
+    stopReopening();
+  }
+}
+
+async function serve(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
   // Issue 16: a runtime that would refuse what the options need (Deno's permissions) stops here with one line.
   const missing = missingPermissions(options);
   if (missing.length > 0) throw new CliError(permissionMessage(missing));
@@ -437,6 +454,8 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
   let Handler = chooseHandler(options, directory);
   const Server = chooseServer(options, await readPasswordFile(options.tls_password_file));
   const scheme = options.tls_cert !== null ? "HTTPS" : "HTTP";
+  const shadowed = await healthShadowWarning(directory, options.health);
+  if (shadowed !== null) io.stderr.write(`${PROG}: ${shadowed}\n`);
   // Extension (issue 15): a share link wraps the handler; it ends the run when it expires or is spent.
   const share = options.share === null ? null : new ShareLifetime(options.share_forever ? null : options.share);
   let prefix: string | null = null;
@@ -469,7 +488,8 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
       return await serveWorkers(() => listen(Server, Handler, targets, options.port).then(listening), {
         workers: options.workers,
         signals: io.signals ?? process,
-        drain_timeout: DRAIN_TIMEOUT,
+        drain_timeout: options.drain_timeout,
+        drain_grace: options.health !== null ? options.drain_timeout / 2 : 0,
         onListening: printBanner,
         onSignal: (signal) =>
           io.stdout.write(signal === "SIGINT" ? "\nKeyboard interrupt received, exiting.\n" : "\nSIGTERM received, finishing requests in flight, exiting.\n"),
@@ -492,13 +512,13 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
   if (typeof outcome === "object" && "share" in outcome) {
     // Extension: the share link expired or was spent. Stop accepting; downloads in flight finish (until a signal).
     io.stdout.write(outcome.share === "expired" ? "\nShare link expired, exiting.\n" : "\nShare link used up (--max-downloads), exiting.\n");
-    await drain(httpd, MAX_TIMER_MS, signals);
+    await drain(httpd, MAX_TIMER_MS, signals, options);
     return 0;
   }
 
   if (outcome === "SIGTERM") {
     io.stdout.write("\nSIGTERM received, finishing requests in flight, exiting.\n");
-    const cut = await drain(httpd, DRAIN_TIMEOUT * 1000, signals);
+    const cut = await drain(httpd, options.drain_timeout * 1000, signals, options);
     if (cut > 0) io.stderr.write(`${PROG}: closed ${cut} connection(s) still busy after the drain\n`);
     return 0;
   }

@@ -38,7 +38,9 @@ import { RESPONSES } from "../protocol/status.js";
 import { pyFormat } from "../python/format.js";
 import { escapeControl, formatLogMessage, logDateTimeString, REQUEST_LOG_FORMAT, writeLog } from "../python/log-line.js";
 import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, htmlEscape } from "./error-page.js";
-import { acceptHead, answer, applyLine, BASE, Exchange, serveRequests } from "./request-loop.js";
+import { acceptHead, answer, applyLine, BASE, bytesWritten, Exchange, serveRequests } from "./request-loop.js";
+import type { LogFormat } from "./access-log.js";
+import { drainingHead, headFlushed, logRequest, requestEnded } from "./lb-hooks.js";
 import { checkHeaderText, headBytes, serverDateBlock } from "./response-head.js";
 import { parse_headers } from "./parse-headers.js";
 import { SocketReader, type RFile } from "./rfile.js";
@@ -173,6 +175,23 @@ export class BaseHTTPRequestHandler {
   /** The request in progress: what CPython keeps in private attributes. */
   readonly #x = new Exchange();
 
+  // ---- extensions for running behind a load balancer (lb-hooks.ts) ----------
+  /**
+   * Extension (not in CPython): answer `GET`/`HEAD` at this path (query
+   * ignored) with 200 `{"status":"ok"}` (503 `{"status":"draining"}` once
+   * the server is `draining`), before any other handling and without a log
+   * line. A file at that path is never served. Default `null` (off).
+   */
+  declare health_path: string | null;
+  /** Extension (not in CPython): access line format, `"python"` (default), `"combined"` or `"json"`. */
+  declare log_format: LogFormat;
+  /** Extension (not in CPython): append access lines to this file (reopened by `reopenAccessLogs()`); `null` (default) is stderr. */
+  declare access_log: string | null;
+  /** Extension (not in CPython): the scheme a trusted proxy says the client used (`Forwarded: proto=`, `X-Forwarded-Proto`), or `null`. */
+  forwarded_proto: string | null = null;
+  /** Extension (not in CPython): the `Host` a trusted proxy says the client sent (`Forwarded: host=`, `X-Forwarded-Host`), or `null`. */
+  forwarded_host: string | null = null;
+
   constructor(request: Socket, client_address: ClientAddress, server: HandlerServer) {
     this.request = request;
     this.client_address = client_address;
@@ -219,6 +238,7 @@ export class BaseHTTPRequestHandler {
 
   /** Flushes what is left of the response. */
   async finish(): Promise<void> {
+    if (this.#x.lb) requestEnded(this, bytesWritten(this));
     try {
       await this.wfile.flush();
     } catch {
@@ -433,13 +453,14 @@ export class BaseHTTPRequestHandler {
 
   /** Writes the buffered status line and headers with one `wfile.write()`. */
   flush_headers(): void {
-    const text = this.#x.head;
+    const text = this.#x.lb ? drainingHead(this, this.#x.head) : this.#x.head;
     if (text === "") return;
     this.#x.head = "";
     // Most responses repeat the previous head (same status, headers and Date
     // second): reuse its bytes, with our own writer only (see response-head.ts).
     const w = this.wfile;
     const head = w instanceof SocketWriter ? headBytes(text) : Buffer.from(text, "latin1");
+    if (this.#x.lb) headFlushed(this, head.length);
     void w.write(head);
   }
 
@@ -448,6 +469,7 @@ export class BaseHTTPRequestHandler {
   /** Logs an accepted request: `"GET / HTTP/1.1" 200 -`. */
   log_request(code: StatusCode | string = "-", size: number | string = "-"): void {
     const c = typeof code === "object" ? code.value : code;
+    if (this.#x.lb && logRequest(this, String(c), String(size))) return;
     this.log_message(REQUEST_LOG_FORMAT, this.requestline, String(c), String(size));
   }
 
@@ -559,3 +581,6 @@ proto.send_timeout = SEND_TIMEOUT;
 proto.max_header_bytes = MAX_HEADER_BYTES;
 proto.max_body_size = DEFAULT_MAX_BODY_SIZE;
 proto.max_drain_bytes = MAX_DRAIN_BYTES;
+proto.health_path = null;
+proto.log_format = "python";
+proto.access_log = null;

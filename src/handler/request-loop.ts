@@ -21,6 +21,7 @@
  * only, and `parse_request()` decides the rest.
  */
 
+import { beforeDispatch, lbConfigured, requestEnded, requestStarted } from "./lb-hooks.js";
 import { ProtocolError } from "../protocol/errors.js";
 import { NO_BODY, type Framing } from "../protocol/framing.js";
 import type { HTTPMessage } from "../protocol/headers.js";
@@ -60,6 +61,8 @@ export class Exchange {
   writtenAtStart = 0;
   /** The connection will close after this response whatever the handler does (`discard_body()` found too much). */
   mustClose = false;
+  /** Extension: a load-balancer feature is on for this request (lb-hooks.ts). */
+  lb = false;
 
   /** Starts a request. */
   reset(written: number): void {
@@ -171,6 +174,8 @@ class Loop {
     const x = this.#x;
     const reader = h.rfile instanceof SocketReader ? h.rfile : null;
     this.#reader = reader;
+    x.lb = lbConfigured(h);
+    if (x.lb) requestEnded(h, bytesWritten(h)); // a previous request's line still due
     x.reset(bytesWritten(h));
     reader?._beginRequest(x.first);
     x.first = false;
@@ -288,6 +293,7 @@ class Loop {
       h.close_connection = true;
       return undefined;
     }
+    if (this.#x.lb) requestStarted(h, this.#x.writtenAtStart);
     let parsed: boolean | Promise<boolean>;
     if (line.error?.code === "ERR_REQUEST_LINE_TOO_LONG") {
       applyLine(h, this.#x, line);
@@ -307,11 +313,14 @@ class Loop {
   }
 
   /**
-   * Step 3: `do_<COMMAND>()`, or 501 — after the handler's
+   * Step 3: `do_<COMMAND>()`, or 501 — after the load-balancer hooks
+   * (`--health`, forwarding headers: lb-hooks.ts) and the handler's
    * `_before_dispatch()` gate (SimpleHTTPRequestHandler's authentication),
    * which may answer the request itself.
    */
   #dispatch(): Promise<void> | undefined {
+    // Extension: health and forwarding headers come first (before a password is asked for).
+    if (this.#x.lb && beforeDispatch(this.#h)) return this.#finish();
     const gate = this.#h._before_dispatch();
     if (gate === false) return this.#finish();
     if (gate instanceof Promise) return gate.then((go) => (go ? this.#run() : this.#finish()));
@@ -366,6 +375,7 @@ class Loop {
     const h = this.#h;
     const reader = this.#reader;
     const x = this.#x;
+    if (x.lb) requestEnded(h, bytesWritten(h));
     const verdict = keepAlive({
       closeConnection: h.close_connection,
       switched: x.switched,

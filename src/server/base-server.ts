@@ -26,6 +26,7 @@ import { writeLog } from "../python/log-line.js";
 import { pyRepr } from "../python/repr.js";
 import { SocketReader } from "../handler/rfile.js";
 import { LINGER_TIMEOUT } from "../protocol/limits.js";
+import { DEFAULT_TRUSTED_PROXIES, TrustedProxies, acceptProxied, proxiedAddress } from "./proxy-accept.js";
 import type { AddressFamily, ServerAddress } from "./address.js";
 import { claimsHttp2, closeHttp2, offersHttp2, serveHttp2 } from "./http2.js";
 import { ConnectionCap, defaultMaxConnections } from "./connection-cap.js";
@@ -82,6 +83,28 @@ export class BaseServer {
    * Over TLS, HTTP/2 is offered by putting `"h2"` in `alpn_protocols`.
    */
   declare http2: boolean;
+  /**
+   * Extension (not in CPython): expect HAProxy's PROXY protocol header (v1 or
+   * v2) first on every connection, from a peer in `trusted_proxies`, and take
+   * `client_address` from it; a connection without a valid header, or from
+   * any other peer, is closed unanswered. With TLS the header precedes the
+   * handshake. Default `false`.
+   */
+  declare proxy_protocol: boolean;
+  /**
+   * Extension (not in CPython): the peers (addresses or CIDRs, `"*"` for
+   * all) believed when they send a PROXY header or forwarding headers
+   * (`Forwarded`, `X-Forwarded-*`). `null` (the default) is loopback only
+   * (`127.0.0.0/8`, `::1`).
+   */
+  declare trusted_proxies: readonly string[] | TrustedProxies | null;
+  /**
+   * Extension (not in CPython): set when the server is being drained (the
+   * CLI sets it on SIGTERM): a handler's `health_path` answers 503 and every
+   * connection closes after its current response; the listener keeps
+   * accepting until `server_close()`. Default `false`.
+   */
+  declare draining: boolean;
 
   /** Accepted connections not yet taken by the loop (the backlog's part). */
   readonly #queue: Socket[] = [];
@@ -97,6 +120,10 @@ export class BaseServer {
   #closing = false;
   /** Counts connections against `max_connections` (connection-cap.ts). */
   readonly #cap = new ConnectionCap();
+  /** Sockets `_admit()` has counted (a proxied TLS connection passes it twice). */
+  readonly #admitted = new WeakSet<Socket>();
+  /** `trusted_proxies` as a set, built on first use. */
+  #trusted: [given: BaseServer["trusted_proxies"], set: TrustedProxies] | null = null;
 
   constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) {
     this.server_address = [server_address[0], server_address[1]];
@@ -118,12 +145,46 @@ export class BaseServer {
    * `false` (and not counted) when the limit is reached.
    */
   _admit(socket: Socket): boolean {
-    return this.#cap.admit(socket, this.max_connections ?? defaultMaxConnections());
+    if (this.#admitted.has(socket)) return true;
+    if (!this.#cap.admit(socket, this.max_connections ?? defaultMaxConnections())) return false;
+    this.#admitted.add(socket);
+    return true;
   }
 
   /** Answers a connection past the limit with a fixed 503 and closes it (connection-cap.ts). */
   _refuse(socket: Socket): void {
     this.#cap.refuse(socket, this.max_connections ?? defaultMaxConnections());
+  }
+
+  /** Extension (not in CPython): `trusted_proxies` as a `TrustedProxies` set. */
+  get _trustedProxies(): TrustedProxies {
+    const given = this.trusted_proxies;
+    if (this.#trusted === null || this.#trusted[0] !== given) {
+      const set = given instanceof TrustedProxies ? given : new TrustedProxies(given ?? DEFAULT_TRUSTED_PROXIES);
+      this.#trusted = [given, set];
+    }
+    return this.#trusted[1];
+  }
+
+  /**
+   * Called by the listener for each accepted TCP connection: with
+   * `proxy_protocol`, counts it, reads its PROXY header, then hands it to
+   * `next` (the queue, or the TLS handshake); otherwise `next` at once.
+   */
+  _accept(request: Socket, next: (request: Socket, admitted: boolean) => void): void {
+    if (!this.proxy_protocol) {
+      next(request, false);
+      return;
+    }
+    if (this.#closing) {
+      request.destroy();
+      return;
+    }
+    if (!this._admit(request)) {
+      this._refuse(request);
+      return;
+    }
+    acceptProxied(request, this._trustedProxies, (s) => next(s, true));
   }
 
   /** Called by the transport for each accepted connection (`admitted`: `_admit()` already counted it). */
@@ -255,6 +316,8 @@ export class BaseServer {
       const request = this.#queue.shift();
       if (request === undefined) return null;
       if (request.destroyed) continue;
+      const proxied = proxiedAddress(request);
+      if (proxied !== undefined) return [request, [proxied[0], proxied[1]]];
       const host = request.remoteAddress ?? "";
       const port = request.remotePort ?? 0;
       return [request, [host, port]];
@@ -383,7 +446,9 @@ export class TCPServer extends BaseServer {
     // allowHalfOpen: a client that half-closes after sending its request
     // (`shutdown(SHUT_WR)`, `nc -N`, HTTP/0.9 tools) still gets its responses;
     // the handler's loop sees end of input and `shutdown_request()` ends ours.
-    this.socket = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (request) => this._enqueue(request));
+    this.socket = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (request) =>
+      this._accept(request, (r, admitted) => this._enqueue(r, admitted)),
+    );
     this.#bound.promise.catch(() => {}); // the error is the caller's to await; never an unhandled rejection
     if (bind_and_activate) {
       // After the constructor returns, so that subclass fields are in place.
@@ -461,6 +526,9 @@ const tcp = TCPServer.prototype;
 BaseServer.prototype.timeout = null;
 BaseServer.prototype.max_connections = null;
 BaseServer.prototype.http2 = false;
+BaseServer.prototype.proxy_protocol = false;
+BaseServer.prototype.trusted_proxies = null;
+BaseServer.prototype.draining = false;
 tcp.address_family = null;
 tcp.socket_type = "SOCK_STREAM";
 tcp.request_queue_size = 5;

@@ -15,6 +15,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
+import { createServer as createNetServer } from "node:net";
 import { createSecureContext, createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { HANDSHAKE_TIMEOUT } from "../protocol/limits.js";
 import { escapeControl, logDateTimeString, writeLog } from "../python/log-line.js";
@@ -201,6 +202,14 @@ export class HTTPSServer extends HTTPServer {
       // `ready` rejects with the loading problem, the way it does with a bind error.
       this._bindFailed(this.#loadError);
       throw this.#loadError;
+    }
+    if (this.proxy_protocol) {
+      // The PROXY header comes before the handshake: a plain listener reads
+      // it, then hands the connection (the rest put back) to the TLS server.
+      const tlsServer = this.socket;
+      this.socket = createNetServer({ pauseOnConnect: true }, (raw) =>
+        this._accept(raw, (socket) => tlsServer.emit("connection", socket)),
+      );
     }
     await super.server_bind();
   }

@@ -72,6 +72,11 @@ export interface WorkersOptions {
   onLog?(line: string): void;
   /** Seconds SIGTERM lets requests in flight finish before their connections are closed. Default 10. */
   drain_timeout?: number;
+  /**
+   * Extension: seconds of the drain spent still accepting, with `draining`
+   * set (health answers 503) before the listener closes. Default 0.
+   */
+  drain_grace?: number;
   /** Most replacement workers started within `restart_window` seconds before giving up. Default 5. */
   max_restarts?: number;
   /** See `max_restarts`. Default 60. */
@@ -126,7 +131,7 @@ export async function serveWorkers(
   options: WorkersOptions = {},
 ): Promise<number> {
   const drainMs = (options.drain_timeout ?? 10) * 1000;
-  if (cluster.isWorker) return runWorker(createServer, drainMs);
+  if (cluster.isWorker) return runWorker(createServer, drainMs, (options.drain_grace ?? 0) * 1000);
   return runPrimary(workerCount(options.workers), options, drainMs);
 }
 
@@ -151,7 +156,16 @@ function closed(socket: Socket): Promise<void> {
  * SIGTERM after requests in flight finish, bounded by `drainMs` and by
  * `cutShort`. Resolves to the number of connections closed while busy.
  */
-async function stopServer(httpd: WorkerServer, signal: WorkerStopSignal, drainMs: number, cutShort: Promise<unknown>): Promise<number> {
+async function stopServer(httpd: WorkerServer, signal: WorkerStopSignal, drainMs: number, cutShort: Promise<unknown>, graceMs = 0): Promise<number> {
+  if (signal === "SIGTERM") {
+    (httpd as { draining?: boolean }).draining = true;
+    if (graceMs > 0) {
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((done) => (t = setTimeout(done, graceMs))), cutShort]);
+      clearTimeout(t);
+      drainMs -= graceMs;
+    }
+  }
   await httpd.shutdown();
   const inFlight = httpd._activeSockets;
   // Closes the listener and idle keep-alive connections; the others close after their current response.
@@ -170,7 +184,7 @@ async function stopServer(httpd: WorkerServer, signal: WorkerStopSignal, drainMs
   return left.length;
 }
 
-async function runWorker(createServer: () => WorkerServer | Promise<WorkerServer>, drainMs: number): Promise<number> {
+async function runWorker(createServer: () => WorkerServer | Promise<WorkerServer>, drainMs: number, graceMs = 0): Promise<number> {
   // The primary decides when to stop and tells us; a signal sent to the whole
   // process group (Ctrl-C) must not stop this worker a second time.
   const ignore = (): void => {};
@@ -222,7 +236,7 @@ async function runWorker(createServer: () => WorkerServer | Promise<WorkerServer
     process.disconnect?.();
     return 1;
   }
-  const cut = await stopServer(httpd, outcome, drainMs, nextStop());
+  const cut = await stopServer(httpd, outcome, drainMs, nextStop(), graceMs);
   await served;
   return leave({ [TAG]: "stopped", cut }, 0);
 }

@@ -239,11 +239,24 @@ export function answerOptions(h: WebappHandler, fields: ResponseFields): void {
     h.send_error(501, pyFormat("Unsupported method (%r)", [h.command]));
     return;
   }
-  const methods = CORS_METHODS.filter((m) => typeof (h as unknown as Record<string, unknown>)["do_" + m] === "function");
+  const methods = CORS_METHODS.filter((m) => acceptsMethod(h, m));
   fields.reset();
   h.send_response(204);
   for (const [name, value] of optionsResponse(h.headers, methods)) h.send_header(name, value);
   h.end_headers();
+}
+
+/**
+ * Whether the handler really serves `method` (for `Allow` and the preflight):
+ * it has `do_<method>`, and a write method is more than the 501 it answers
+ * without uploads — PUT and POST need `upload`, except POST to a CGI
+ * handler (`cgi_directories`), which runs scripts.
+ */
+function acceptsMethod(h: WebappHandler, method: string): boolean {
+  const fields = h as unknown as Record<string, unknown>;
+  if (typeof fields["do_" + method] !== "function") return false;
+  if (method !== "PUT" && method !== "POST") return true;
+  return fields["upload"] === true || (method === "POST" && Array.isArray(fields["cgi_directories"]));
 }
 
 // ---- missing paths -----------------------------------------------------------------
@@ -432,6 +445,9 @@ function readAt(fd: number, length: number): Promise<Buffer> {
  */
 export function logRequest(h: WebappHandler, plain: boolean, code: StatusCode | string, size: number | string): boolean {
   if (h.quiet) return true;
+  // Issue 18: another log format or a log file is never coloured.
+  const lb = h as unknown as { log_format?: string; access_log?: string | null };
+  if ((lb.log_format ?? "python") !== "python" || (lb.access_log ?? null) !== null) return false;
   if (!plain || !(h.log_colour ?? stderrColour())) return false;
   const c = typeof code === "object" ? code.value : code;
   const line = colourRequest(escapeControl(h.requestline), String(c), String(size));

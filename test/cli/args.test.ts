@@ -5,6 +5,7 @@
  * definition) for every row that does not involve our additions.
  */
 
+import { LB_DEFAULTS } from "../../src/cli/lb-args.js";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -76,7 +77,7 @@ const ROWS: Row[] = [
   // Help wins over what follows it, not over what comes before.
   { argv: ["-h"], want: "help" },
   { argv: ["--help"], want: "help" },
-  { argv: ["--he"], want: { error: "ambiguous option: --he could match --help, --header" }, py: false },
+  { argv: ["--he"], want: { error: "ambiguous option: --he could match --help, --header, --health" }, py: false },
   { argv: ["--hel"], want: "help" },
   { argv: ["--help", "abc"], want: "help" },
   // Issue #14: CPython 3.15's -H/--header (gh-135056) and --content-type (gh-113471), then ours.
@@ -140,7 +141,8 @@ const ROWS: Row[] = [
   { argv: ["-x"], want: { error: "unrecognized arguments: -x" } },
   { argv: ["--bogus=1"], want: { error: "unrecognized arguments: --bogus=1" } },
   { argv: ["-t"], want: { error: "unrecognized arguments: -t" } },
-  { argv: ["--t"], want: { error: "ambiguous option: --t could match --tls-cert, --tls-key, --tls-password-file" } },
+  // Our --trusted-proxy (issue 18) joins CPython's --tls-* in "--t"'s ambiguity.
+  { argv: ["--t"], want: { error: "ambiguous option: --t could match --tls-cert, --tls-key, --tls-password-file, --trusted-proxy" }, py: false },
   { argv: ["--tls=x"], want: { error: "ambiguous option: --tls=x could match --tls-cert, --tls-key, --tls-password-file" } },
   { argv: ["--help", "--tls"], want: { error: "ambiguous option: --tls could match --tls-cert, --tls-key, --tls-password-file" } },
   // CPython's checks after parsing.

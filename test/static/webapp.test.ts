@@ -263,6 +263,14 @@ describe("cors / --cors", () => {
     assert.equal(get(r, "Access-Control-Allow-Methods"), "GET, HEAD, OPTIONS");
   });
 
+  test("with uploads on, PUT and POST are granted too (without, they are CPython's 501 and not listed)", async () => {
+    const uploading = await start({ cors: true }, { upload: true });
+    const r = await request(uploading, "OPTIONS", "/", ["Origin: http://a", "Access-Control-Request-Method: DELETE"]);
+    assert.equal(get(r, "Access-Control-Allow-Methods"), "GET, HEAD, OPTIONS, POST, PUT");
+    const put = await request(uploading, "OPTIONS", "/", ["Origin: http://a", "Access-Control-Request-Method: PUT"]);
+    assert.equal(get(put, "Access-Control-Allow-Methods"), "PUT");
+  });
+
   test("a plain OPTIONS gets 204 with Allow; keep-alive holds after it", async () => {
     const raw = await exchange(port, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\nGET /small.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     const text = raw.toString("latin1");
