@@ -5,12 +5,15 @@
  * Strategy: CPython's steps, method for method —
  *   1. `send_head()` / `do_POST()` ask `is_cgi()`, which collapses the path
  *      (`collapse-path.ts`) and matches it against `cgi_directories`;
- *   2. `run_cgi()` finds the script (deepest existing directory first),
- *      refuses what is missing (404), not a plain file or not executable
- *      (403), builds the environment (`cgi-env.ts`), sends
- *      `200 Script output follows` and runs the script: a Python script with
- *      the `python3` found on PATH, any other directly, always with an argv
- *      array and never through a shell; as `nobody` when the server is root.
+ *   2. `run_cgi()` finds the script (deepest existing directory first:
+ *      `script-lookup.ts`), refuses what is missing or whose real path lies
+ *      outside `directory` (404, `confine.ts`), not a plain file or not
+ *      executable (403), builds the environment (`cgi-env.ts`), sends
+ *      `200 Script output follows` and runs the script (`script-process.ts`):
+ *      a Python script with the `python3` found on PATH, any other directly,
+ *      always with an argv array and never through a shell; as `nobody` when
+ *      the server is root. With `cgi_parse_headers` its header block is read
+ *      by `script-output.ts`.
  * What differs is how the script is connected. CPython hands it the socket as
  * stdin and stdout; we connect pipes, so that:
  *   - the request body (Content-Length or chunked, decoded) is streamed to
@@ -25,155 +28,44 @@
  * connections are served meanwhile.
  */
 
-import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants as fsConstants, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
-import { constants as osConstants } from "node:os";
+import type { ChildProcess } from "node:child_process";
+import { accessSync, constants as fsConstants, statSync, type Stats } from "node:fs";
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
 import { pyRepr } from "../python/repr.js";
 import { TimeoutError } from "../handler/rfile.js";
 import { ProtocolError } from "../protocol/errors.js";
+import { isBelow, realPathInsideSync } from "../static/confine.js";
 import { SimpleHTTPRequestHandler, type SimpleHandlerOptions, type Source } from "../static/simple-handler.js";
 import { buildCgiEnv, cgiArgs } from "./cgi-env.js";
 import { collapsePath, PathAboveRootError, unquoteReplace } from "./collapse-path.js";
+import { findScript, isPythonScript } from "./script-lookup.js";
+import { parseScriptHead } from "./script-output.js";
+import { drained, exitMessage, spawnScript, type ScriptProcess } from "./script-process.js";
 
 /** Default of `cgi_timeout`: seconds a script may run. Apache's `CGIScriptTimeout` defaults to its `Timeout` (60 s); ours is longer for slow scripts on a development server. */
 export const CGI_TIMEOUT = 300;
 
-/** Seconds between SIGTERM and SIGKILL when a script is killed. */
-export const CGI_KILL_GRACE = 2;
-
 /** Longest line of a script's stderr kept before it is logged anyway. */
 const MAX_STDERR_LINE = 64 * 1024;
 
-/** Largest header block read from a script when `cgi_parse_headers` is on. */
-const MAX_CGI_HEADER_BYTES = 64 * 1024;
-
-/** A header name: RFC 9110 `token`. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/** Process groups of scripts still running, killed if the server process exits. */
-const RUNNING = new Set<number>();
-let exitHookInstalled = false;
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+/** Whether `path` names an existing directory (`os.path.isdir`). */
+function isDirectory(path: string): boolean {
   try {
-    process.kill(-pid, signal);
+    return statSync(path).isDirectory();
   } catch {
-    // Already gone.
+    return false; // missing, unreadable, or a name with a NUL
   }
 }
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const pid of RUNNING) killGroup(pid, "SIGKILL");
-  });
-}
-
-let nobodyIds: { uid: number; gid: number } | null = null;
-
-/**
- * CPython's `nobody_uid()`: the uid (and, ours, gid) of `nobody` from
- * `/etc/passwd`, else one more than the largest uid there.
- */
-export function nobody_ids(): { uid: number; gid: number } {
-  if (nobodyIds !== null) return nobodyIds;
-  let text = "";
-  try {
-    text = readFileSync("/etc/passwd", "utf8");
-  } catch {
-    // No passwd file: fall back to the conventional 65534.
-  }
-  let max = -1;
-  for (const line of text.split("\n")) {
-    const f = line.split(":");
-    if (f.length < 4) continue;
-    const uid = Number(f[2]);
-    const gid = Number(f[3]);
-    if (f[0] === "nobody" && Number.isInteger(uid) && Number.isInteger(gid)) {
-      nobodyIds = { uid, gid };
-      return nobodyIds;
-    }
-    if (Number.isInteger(uid)) max = Math.max(max, uid);
-  }
-  nobodyIds = max >= 0 ? { uid: max + 1, gid: max + 1 } : { uid: 65534, gid: 65534 };
-  return nobodyIds;
-}
-
+/** `os.stat(path)`, or `null` where it would raise. */
 function statOrNull(path: string): Stats | null {
   try {
     return statSync(path);
   } catch {
-    return null; // missing, unreadable, or a name with a NUL
-  }
-}
-
-/** Whether `child` is `parent` or below it (absolute, normalised). */
-function isInside(child: string, parent: string): boolean {
-  if (parent === "/") return true;
-  return child === parent || child.startsWith(parent.endsWith("/") ? parent : parent + "/");
-}
-
-/** The header block a script printed (`cgi_parse_headers`), or why it is unusable. */
-interface ScriptHead {
-  status: number;
-  reason: string | null;
-  headers: [string, string][];
-  /** Bytes after the blank line: the start of the body. */
-  rest: Buffer;
-}
-
-/**
- * Parses a script's header block (RFC 3875 §6.2-6.3): `Name: value` lines up
- * to a blank line, LF or CRLF. `Status: NNN reason` sets the status;
- * `Location` without `Status` means 302. Returns `null` while the blank line
- * has not arrived, a string naming the defect if the block is malformed.
- */
-export function parseScriptHead(buf: Buffer, ended: boolean): ScriptHead | string | null {
-  const text = buf.toString("latin1");
-  const m = /\r?\n\r?\n/.exec(text.startsWith("\n") || text.startsWith("\r\n") ? "\n" + text : text);
-  if (m === null) {
-    if (ended) return "the script's output ended before the blank line after its headers";
-    if (buf.length > MAX_CGI_HEADER_BYTES) return "the script's headers are too large";
     return null;
   }
-  const shift = text.startsWith("\n") || text.startsWith("\r\n") ? 1 : 0;
-  const end = m.index - shift;
-  const headers: [string, string][] = [];
-  let status = 200;
-  let reason: string | null = null;
-  let hasStatus = false;
-  let hasLocation = false;
-  for (const line of end > 0 ? text.slice(0, end).split(/\r?\n/) : []) {
-    const colon = line.indexOf(":");
-    const name = colon === -1 ? "" : line.slice(0, colon);
-    if (!TOKEN.test(name)) return `malformed header line from the script: ${JSON.stringify(line.slice(0, 80))}`;
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
-    if (/[\0\r\n]/.test(value)) return "malformed header value from the script";
-    const lower = name.toLowerCase();
-    if (lower === "status") {
-      const s = /^([1-9][0-9]{2})(?:[ \t]+(.*))?$/.exec(value);
-      if (s === null) return `malformed Status header from the script: ${JSON.stringify(value.slice(0, 80))}`;
-      status = Number(s[1]);
-      reason = s[2] !== undefined && s[2] !== "" ? s[2] : null;
-      hasStatus = true;
-      continue;
-    }
-    if (lower === "location") hasLocation = true;
-    headers.push([name, value]);
-  }
-  if (hasLocation && !hasStatus) status = 302;
-  return { status, reason, headers, rest: buf.subarray(end + m[0].length) };
-}
-
-/** How a script run ended, for the log. */
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  error?: Error;
 }
 
 /**
@@ -264,12 +156,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   /** Whether the file the path translates to lies strictly inside one of `cgi_directories`. */
   #insideScriptDirectory(): boolean {
     const target = this.translate_path(this.path);
-    for (const dir of this.cgi_directories) {
-      const base = this.translate_path(dir);
-      const prefix = base.endsWith("/") ? base : base + "/";
-      if (target.startsWith(prefix) && target.length > prefix.length) return true;
-    }
-    return false;
+    return this.cgi_directories.some((dir) => isBelow(target, this.translate_path(dir)));
   }
 
   /**
@@ -304,13 +191,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   /** Whether `path` is a Python script: it ends in `.py` or `.pyw`, any case. */
   is_python(path: string): boolean {
-    const slash = path.lastIndexOf("/");
-    const base = path.slice(slash + 1);
-    // os.path.splitext: leading dots do not start an extension.
-    const dot = base.lastIndexOf(".");
-    if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return false;
-    const ext = base.slice(dot).toLowerCase();
-    return ext === ".py" || ext === ".pyw";
+    return isPythonScript(path);
   }
 
   /**
@@ -320,31 +201,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    * Resolves once the script has ended and its output has been sent.
    */
   async run_cgi(): Promise<void> {
-    let [dir, rest] = this.cgi_info;
-    const path = dir + "/" + rest;
-    // The deepest existing directory holds the script: /cgi-bin/sub/x.sh.
-    let i = path.indexOf("/", dir.length + 1);
-    while (i >= 0) {
-      const nextdir = path.slice(0, i);
-      const nextrest = path.slice(i + 1);
-      if (statOrNull(this.translate_path(nextdir))?.isDirectory() === true) {
-        dir = nextdir;
-        rest = nextrest;
-        i = path.indexOf("/", dir.length + 1);
-      } else {
-        break;
-      }
-    }
-    // An explicit query string, if present.
-    const q = rest.indexOf("?");
-    const query = q === -1 ? "" : rest.slice(q + 1);
-    if (q !== -1) rest = rest.slice(0, q);
-    // The script's name, then what follows it: PATH_INFO.
-    const slash = rest.indexOf("/");
-    const script = slash === -1 ? rest : rest.slice(0, slash);
-    rest = slash === -1 ? "" : rest.slice(slash);
-
-    const scriptname = dir + "/" + script;
+    const { script, scriptname, rest, query } = findScript(this.cgi_info, (dir) => isDirectory(this.translate_path(dir)));
     const scriptfile = this.translate_path(scriptname);
     const st = statOrNull(scriptfile);
     if (st === null || !this.#scriptInsideDirectory(scriptfile)) {
@@ -416,57 +273,27 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   /** Unless `follow_symlinks`, the script's real path must lie inside `directory`'s. */
   #scriptInsideDirectory(scriptfile: string): boolean {
-    if (this.follow_symlinks) return true;
-    try {
-      return isInside(realpathSync(scriptfile), realpathSync(this.directory));
-    } catch {
-      return false;
-    }
+    return this.follow_symlinks || realPathInsideSync(scriptfile, this.directory);
   }
 
   /** Spawns the script and connects it to the request and the response. */
   async #runScript(file: string, argv0: string, args: string[], env: Record<string, string>, parseHeaders: boolean): Promise<void> {
-    const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
-    const ids = asRoot ? nobody_ids() : null;
-    let child: ChildProcess;
+    let proc: ScriptProcess;
     try {
-      child = spawn(file, args, {
-        argv0,
-        env,
-        stdio: ["pipe", "pipe", "pipe"],
-        // Its own process group, so that killing it reaches what it started.
-        detached: true,
-        ...(ids !== null ? { uid: ids.uid, gid: ids.gid } : {}),
-      });
+      proc = spawnScript(file, argv0, args, env);
     } catch (e) {
       this.log_error("CGI script could not be started: %s", e instanceof Error ? e.message : String(e));
       return;
     }
-    const pid = child.pid;
-    if (pid !== undefined) {
-      installExitHook();
-      RUNNING.add(pid);
-    }
-    const exited = new Promise<Exit>((resolve) => {
-      child.once("exit", (code, signal) => resolve({ code, signal }));
-      child.once("error", (error) => resolve({ code: null, signal: null, error }));
-    });
+    const child = proc.child;
 
     let done = false;
-    let killed: string | null = null;
-    let killTimer: NodeJS.Timeout | null = null;
+    let killed = false;
     const kill = (why: string): void => {
-      if (done || killed !== null) return;
-      killed = why;
+      if (done || killed) return;
+      killed = true;
       this.log_error("%s", why);
-      if (pid === undefined) return;
-      killGroup(pid, "SIGTERM");
-      killTimer = setTimeout(() => {
-        killGroup(pid, "SIGKILL");
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, CGI_KILL_GRACE * 1000);
-      killTimer.unref();
+      proc.terminate();
     };
 
     const socket = this.connection;
@@ -489,25 +316,17 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       // The client went away, or stopped reading for send_timeout seconds.
       kill(e instanceof TimeoutError ? "CGI script killed: the client stopped reading its output" : "CGI script killed: the client went away");
     }
-    const exit = await exited;
+    const exit = await proc.exited;
     // Its last stderr lines come before the exit line. Something it left
     // running may hold stderr open: the time limit still applies to that.
     await stderrDone;
     done = true;
-    if (pid !== undefined) RUNNING.delete(pid);
+    proc.release();
     if (runTimer !== null) clearTimeout(runTimer);
-    if (killTimer !== null) clearTimeout(killTimer);
     socket.off("close", onClose);
     void bodyDone; // ends by itself once the connection closes
-    if (exit.error !== undefined) {
-      const code = (exit.error as { code?: string }).code ?? exit.error.message;
-      this.log_error("CGI script could not be started: %s", code);
-    } else if (exit.signal !== null) {
-      const signum = (osConstants.signals as Record<string, number>)[exit.signal] ?? 0;
-      this.log_error("CGI script exit code %d (killed by %s)", -signum, exit.signal);
-    } else if (exit.code !== 0 && exit.code !== null) {
-      this.log_error("CGI script exit code %d", exit.code);
-    }
+    const message = exitMessage(exit);
+    if (message !== null) this.log_error(...message);
   }
 
   /**
@@ -592,19 +411,6 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       if (!stdin.destroyed) stdin.end();
     }
   }
-}
-
-/** Resolves when `w` can take more, or is closed. */
-function drained(w: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      w.off("drain", done);
-      w.off("close", done);
-      resolve();
-    };
-    w.once("drain", done);
-    w.once("close", done);
-  });
 }
 
 const proto = CGIHTTPRequestHandler.prototype;

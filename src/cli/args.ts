@@ -20,6 +20,7 @@
  */
 
 import { pyRepr } from "../python/repr.js";
+import { MAX_WORKERS } from "../protocol/limits.js";
 
 /** The program name in usage and error lines. */
 export const PROG = "http.server";
@@ -129,9 +130,6 @@ options:
   --workers N           serve with N processes sharing the port; auto: one per
                         CPU core (default: 1)
 `;
-
-/** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. */
-const MAX_WORKERS = 256;
 
 /** Highest TCP port. */
 const MAX_PORT = 65535;

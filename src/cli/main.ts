@@ -42,6 +42,7 @@ import type { Socket } from "node:net";
 import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
 import { resolve } from "node:path";
 import type { ClientAddress, HandlerServer } from "../handler/base-handler.js";
+import { DRAIN_TIMEOUT } from "../protocol/limits.js";
 import { pyRepr } from "../python/repr.js";
 import type { AddressFamily, ServerAddress } from "../server/address.js";
 import type { RequestHandlerClass } from "../server/base-server.js";
@@ -51,9 +52,6 @@ import { CGIHTTPRequestHandler } from "../cgi/cgi-handler.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
-
-/** Seconds SIGTERM waits for requests in flight before closing their connections. */
-export const DRAIN_TIMEOUT = 10;
 
 /** Where the command writes: `process.stdout` / `process.stderr` fit. */
 export interface Output {

@@ -15,7 +15,8 @@ import { formatHttpDate } from "../protocol/http-date.js";
 import { pyRepr } from "../python/repr.js";
 
 const EMPTY = Buffer.alloc(0);
-// Header text must be ISO-8859-1 and must not carry CR or LF (header injection).
+// Header text must be ISO-8859-1 and must not carry CR or LF (header injection;
+// docs/api-contract.md §4).
 const UNSAFE_HEADER_TEXT = /[\r\n]|[^\x00-\xff]/;
 
 /**

@@ -3,8 +3,11 @@
  *
  * A `ProtocolError` carries the status to answer with, a stable `code` that
  * callers and tests match on, and a plain-text `reason` that is safe to send
- * (fixed text, never attacker bytes). The connection loop maps it to a
- * response in one place (`requestFailed` in `handler/request-loop.ts`).
+ * (fixed text, never attacker bytes). The request loop answers it with
+ * `send_error(status, reason, explain)` and closes the connection, in one
+ * place: `requestFailed` in src/handler/request-loop.ts, for a request head
+ * refused before any `do_*` runs and for a body that turns out bad while
+ * `do_*` reads it (answered if nothing was sent yet, else only logged).
  * Anything else escaping `src/protocol/` is a bug.
  */
 
@@ -46,9 +49,4 @@ export class ProtocolError extends Error {
   ) {
     super(`${status} ${reason}`);
   }
-}
-
-/** `true` for a {@link ProtocolError}. */
-export function isProtocolError(e: unknown): e is ProtocolError {
-  return e instanceof ProtocolError;
 }

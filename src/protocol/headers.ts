@@ -7,7 +7,7 @@
  * counting the blank one), then each line is checked with a byte table and
  * split at its first colon. Where CPython's `email` parser is lenient in ways
  * that desynchronise framing or hide fields, we refuse with 400 instead
- * (API.md Rule 4, RFC 9112 §5):
+ * (docs/api-contract.md §4, RFC 9112 §5):
  *   - a line without a colon, or an empty or non-token field name (this
  *     includes whitespace before the colon, RFC 9112 §5.1);
  *   - obs-fold (a line starting with SP or HTAB, RFC 9112 §5.2);

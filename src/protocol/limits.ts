@@ -1,10 +1,13 @@
 /**
- * Every size and time limit of the server, in one table, with where its number
- * comes from. Sizes are bytes, times are seconds (Python's unit).
+ * The size and time limits of the server, in one table, with where each
+ * number comes from. Sizes are bytes, times are seconds (Python's unit).
  *
  * CPython's own limits are kept so that a client sees the same status codes;
- * the rest are ours and exist because CPython has none (Rule 4 of API.md).
- * Handler attributes and server options take their defaults from here.
+ * the rest are ours and exist because CPython has none (docs/api-contract.md
+ * §4, safe by default). Handler attributes and server options take their
+ * defaults from here. A few limits live next to their only user, inside a
+ * module that is mid-restructuring or where the number is an implementation
+ * detail; each is named, with its file, in the list at the end of this file.
  */
 
 /** Longest request line, CRLF included. CPython: `rfile.readline(65537)`, longer → 414. */
@@ -74,3 +77,55 @@ export const LINGER_TIMEOUT = 2;
  * beyond the limit (ours).
  */
 export const MAX_REFUSING = 64;
+
+/** Default of `handshake_timeout` (HTTPS servers): a client silent in the TLS handshake is cut off after this. Node's own default is 120 s. */
+export const HANDSHAKE_TIMEOUT = 10;
+
+/** How long `getfqdn()` waits for a reverse DNS lookup (`server_name`) before using the address as given. */
+export const FQDN_TIMEOUT = 2;
+
+/** Default of the CLI's drain on SIGTERM: requests in flight get this long to finish, then their connections are closed. Ours. */
+export const DRAIN_TIMEOUT = 10;
+
+/** Past `drain_timeout`, how long the `--workers` primary waits before it SIGKILLs a worker that has not exited. Ours. */
+export const WORKER_KILL_GRACE = 5;
+
+/** Most `--workers`: a typo (`--workers 10000`) must not fork thousands of processes. Ours. */
+export const MAX_WORKERS = 256;
+
+/*
+ * Limits that live next to their only user (file: name = value):
+ *
+ * - server/base-server.ts: `request_queue_size` = 5 (CPython's listen backlog
+ *   for TCPServer); server/http-server.ts and https-server.ts: 1024 for the
+ *   threading servers.
+ * - server/connection-cap.ts: `defaultMaxConnections()`, the default of
+ *   `max_connections`: (soft RLIMIT_NOFILE − 64) / 2, at least 16; 1024 where
+ *   the limit cannot be read.
+ * - protocol/chunked.ts: `MAX_SIZE_DIGITS` = 13 hex digits of a chunk size
+ *   (2^52, below Number.MAX_SAFE_INTEGER).
+ * - protocol/receive-buffer.ts: `MIN_CAPACITY` = 16 KiB, the smallest buffer
+ *   allocation (a growth step, not a limit on input).
+ * - handler/wfile.ts: `COALESCE_LIMIT` = 64 KiB, small writes merged into one
+ *   socket write up to this.
+ * - python/log-line.ts: `SINK_LIMIT` = 64 KiB of log text buffered for a
+ *   slow stderr before writing synchronously.
+ * - handler/base-handler.ts: `iter_body()` reads decoded body in pieces of
+ *   64 KiB.
+ * - static/file-source.ts: `SMALL_FILE` = 64 KiB (read whole before the
+ *   head is sent), `COPY_CHUNK` = 512 KiB (read size when copying a file).
+ * - static/file-cache.ts: the small-file cache's `CACHE_ENTRIES` = 1024 and
+ *   `CACHE_BYTES` = 16 MiB, and `_fileCacheConfig.racyMs` = 2000 ms (how old
+ *   a file must be to be trusted from memory).
+ * - static/ranges.ts: `MAX_RANGE_PARTS` = 100 ranges in one Range header
+ *   (more → the header is ignored); static/conditional.ts:
+ *   `STRONG_DATE_AGE_MS` = 1 s (If-Range).
+ * - cgi/cgi-handler.ts: `CGI_TIMEOUT` = 300 s (default `cgi_timeout`),
+ *   `MAX_STDERR_LINE` = 64 KiB; cgi/script-process.ts: `CGI_KILL_GRACE` = 2 s
+ *   (SIGTERM → SIGKILL); cgi/script-output.ts: `MAX_CGI_HEADER_BYTES` =
+ *   64 KiB (a script's header block).
+ * - cli/args.ts: `MAX_PORT` = 65535.
+ * - python/format.ts and static/url.ts: sizes of memo caches
+ *   (`CACHE_MAX`, `CACHE_MAX_FORMAT_LENGTH`, `QUOTE_RE_CACHE_MAX`), which
+ *   bound memory, not input.
+ */

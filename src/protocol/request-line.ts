@@ -10,7 +10,7 @@
  *   3. not two or three words → 400 "Bad request syntax"
  *   4. two words           → HTTP/0.9, which only knows GET
  * and one rule of ours: a control byte inside a word (CPython accepts NUL,
- * DEL, ESC …) → 400 "Bad request syntax" (API.md Rule 4).
+ * DEL, ESC …) → 400 "Bad request syntax" (docs/api-contract.md §4).
  *
  * The result says what to set on the handler; the statuses and messages
  * (Python's `%r`) are decided in `request-head.ts` (`HEAD_ERRORS`).

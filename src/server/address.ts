@@ -4,6 +4,7 @@
 
 import { lookup, lookupService } from "node:dns/promises";
 import { hostname } from "node:os";
+import { FQDN_TIMEOUT } from "../protocol/limits.js";
 
 /** `[host, port]`: `""` means all interfaces, port 0 an ephemeral port. */
 export type ServerAddress = [host: string, port: number];
@@ -11,11 +12,9 @@ export type ServerAddress = [host: string, port: number];
 /** Python's `address_family` values. */
 export type AddressFamily = "AF_INET" | "AF_INET6";
 
-const FQDN_TIMEOUT_MS = 2000;
-
 function withTimeout<T>(p: Promise<T>, fallback: T): Promise<T> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(fallback), FQDN_TIMEOUT_MS);
+    const timer = setTimeout(() => resolve(fallback), FQDN_TIMEOUT * 1000);
     timer.unref();
     p.then(
       (v) => {

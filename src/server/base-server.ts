@@ -1,6 +1,6 @@
 /**
- * `socketserver` semantics on `node:net`: `BaseServer`, `TCPServer` and
- * `ThreadingMixIn`.
+ * `socketserver` semantics on `node:net`: `BaseServer` and `TCPServer`
+ * (`ThreadingMixIn` is in threading.ts).
  *
  * Strategy: Node accepts connections by itself, so accepted sockets wait,
  * paused, in a queue that plays the kernel backlog's part in Python. The
@@ -17,16 +17,17 @@
  * fields are set) and `ready` settles when it is done. `shutdown()` may be
  * awaited from inside a handler: `serve_forever()` then returns without
  * waiting for that request, which `server_close()` still waits for.
+ * Admission against `max_connections` lives in connection-cap.ts.
  */
 
-import { readFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import type { ClientAddress } from "../handler/base-handler.js";
-import { escapeControl, logDateTimeString, writeLog } from "../python/log-line.js";
+import { writeLog } from "../python/log-line.js";
 import { pyRepr } from "../python/repr.js";
 import { SocketReader } from "../handler/rfile.js";
-import { LINGER_TIMEOUT, MAX_REFUSING } from "../protocol/limits.js";
+import { LINGER_TIMEOUT } from "../protocol/limits.js";
 import type { AddressFamily, ServerAddress } from "./address.js";
+import { ConnectionCap, defaultMaxConnections } from "./connection-cap.js";
 
 /** The handler interface the server drives. */
 export interface RequestHandler {
@@ -45,42 +46,17 @@ export type RequestHandlerClass = new (
 interface Deferred {
   promise: Promise<void>;
   resolve: () => void;
-}
-
-/**
- * What a connection past `max_connections` gets before it is closed. Fixed
- * bytes: it is sent before any request is read, so it cannot depend on one.
- */
-const OVERLOADED_BODY = "Too many connections.\n";
-const OVERLOADED = Buffer.from(
-  "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n" +
-    `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${OVERLOADED_BODY.length}\r\n\r\n${OVERLOADED_BODY}`,
-  "latin1",
-);
-
-/**
- * The default of `max_connections`: half the soft `RLIMIT_NOFILE` (each
- * connection may hold a socket and a file), less a reserve for the process's
- * own descriptors, read from `/proc/self/limits`; 1024 where that is not
- * available. Read once.
- */
-let autoMax: number | null = null;
-export function defaultMaxConnections(): number {
-  if (autoMax !== null) return autoMax;
-  autoMax = 1024;
-  try {
-    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "latin1"));
-    if (m !== null && m[1] !== "unlimited") autoMax = Math.max(16, Math.floor((Number(m[1]) - 64) / 2));
-  } catch {
-    // Not Linux: keep the fixed default.
-  }
-  return autoMax;
+  reject: (e: unknown) => void;
 }
 
 function deferred(): Deferred {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 /** Python's `socketserver.BaseServer`: the request loop, independent of transport. */
@@ -112,10 +88,8 @@ export class BaseServer {
   /** Connections being served, by socket, with the Promise of their service. */
   readonly #active = new Map<Socket, Promise<void>>();
   #closing = false;
-  /** Sockets admitted and not yet closed (queued, served, or handshaking). */
-  #connections = 0;
-  /** Over-limit sockets still being sent their 503. */
-  #refusing = 0;
+  /** Counts connections against `max_connections` (connection-cap.ts). */
+  readonly #cap = new ConnectionCap();
 
   constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) {
     this.server_address = [server_address[0], server_address[1]];
@@ -129,7 +103,7 @@ export class BaseServer {
 
   /** Connections open now: queued, being served, or (TLS) in their handshake. */
   get _connectionCount(): number {
-    return this.#connections;
+    return this.#cap.open;
   }
 
   /**
@@ -137,36 +111,12 @@ export class BaseServer {
    * `false` (and not counted) when the limit is reached.
    */
   _admit(socket: Socket): boolean {
-    const limit = this.max_connections ?? defaultMaxConnections();
-    if (this.#connections >= limit) return false;
-    this.#connections++;
-    socket.once("close", () => this.#connections--);
-    return true;
+    return this.#cap.admit(socket, this.max_connections ?? defaultMaxConnections());
   }
 
-  /**
-   * Answers a connection past the limit with a fixed 503 and closes it,
-   * lingering briefly so the client reads the answer. At most
-   * `MAX_REFUSING` are answered at once; past that they are closed unanswered,
-   * so a flood cannot hold more descriptors than the limit plus that.
-   */
+  /** Answers a connection past the limit with a fixed 503 and closes it (connection-cap.ts). */
   _refuse(socket: Socket): void {
-    socket.on("error", () => {});
-    const who = socket.remoteAddress ?? "?";
-    writeLog(`${escapeControl(who)} - - [${logDateTimeString()}] connection refused: ${this.max_connections ?? defaultMaxConnections()} connections open (max_connections)\n`);
-    if (this.#refusing >= MAX_REFUSING) {
-      socket.destroy();
-      return;
-    }
-    this.#refusing++;
-    const timer = setTimeout(() => socket.destroy(), LINGER_TIMEOUT * 1000).unref();
-    socket.once("close", () => {
-      this.#refusing--;
-      clearTimeout(timer);
-    });
-    socket.on("data", () => {}); // read and discard whatever the client sent
-    socket.end(OVERLOADED);
-    socket.resume();
+    this.#cap.refuse(socket, this.max_connections ?? defaultMaxConnections());
   }
 
   /** Called by the transport for each accepted connection (`admitted`: `_admit()` already counted it). */
@@ -415,21 +365,13 @@ export class TCPServer extends BaseServer {
 
   /** The listening socket. */
   socket: Server;
-  readonly #ready: Promise<void>;
-  #bound: Deferred & { reject: (e: unknown) => void };
+  /** Settles once bound and listening: `ready`. */
+  readonly #bound = deferred();
 
   constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass, bind_and_activate = true) {
     super(server_address, RequestHandlerClass);
     this.socket = createServer({ pauseOnConnect: true }, (request) => this._enqueue(request));
-    let resolve!: () => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    promise.catch(() => {}); // the error is the caller's to await; never an unhandled rejection
-    this.#bound = { promise, resolve, reject };
-    this.#ready = promise;
+    this.#bound.promise.catch(() => {}); // the error is the caller's to await; never an unhandled rejection
     if (bind_and_activate) {
       // After the constructor returns, so that subclass fields are in place.
       queueMicrotask(() => {
@@ -445,7 +387,7 @@ export class TCPServer extends BaseServer {
   }
 
   override get ready(): Promise<void> {
-    return this.#ready;
+    return this.#bound.promise;
   }
 
   /** Binds and listens (Node cannot do one without the other). Settles `ready`. */
@@ -510,60 +452,3 @@ tcp.socket_type = "SOCK_STREAM";
 tcp.request_queue_size = 5;
 tcp.allow_reuse_address = false;
 tcp.allow_reuse_port = false;
-
-/** What `ThreadingMixIn` adds to a server. */
-export interface ThreadingServer {
-  /** Connections in flight do not hold up `server_close()` or process exit. */
-  daemon_threads: boolean;
-  /** `server_close()` waits for non-daemon connections in flight. */
-  block_on_close: boolean;
-  /** Serves one connection, reporting its errors (the "thread" body). */
-  process_request_thread(request: Socket, client_address: ClientAddress): Promise<void>;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type TCPServerClass = new (...args: any[]) => TCPServer;
-
-/**
- * Python's `socketserver.ThreadingMixIn`: every connection is served
- * concurrently (on the event loop, not threads). `server_close()` waits for
- * connections in flight when `block_on_close` is set and `daemon_threads` is
- * not; "daemon" connections do not keep the process alive once the server is
- * closed.
- */
-export function ThreadingMixIn<T extends TCPServerClass>(Base: T): T & (new (...args: any[]) => ThreadingServer) {
-  class Threading extends Base implements ThreadingServer {
-    /** Connections in flight do not hold up `server_close()` or process exit. */
-    declare daemon_threads: boolean;
-    /** `server_close()` waits for non-daemon connections in flight. */
-    declare block_on_close: boolean;
-
-    /** Starts serving the connection and returns at once. */
-    override process_request(request: Socket, client_address: ClientAddress): Promise<void> {
-      void this._track(request, this.process_request_thread(request, client_address));
-      return Promise.resolve();
-    }
-
-    /** Serves one connection, reporting its errors (the "thread" body). */
-    async process_request_thread(request: Socket, client_address: ClientAddress): Promise<void> {
-      try {
-        await this.finish_request(request, client_address);
-      } catch (e) {
-        this.handle_error(request, client_address, e);
-      } finally {
-        this.shutdown_request(request);
-      }
-    }
-
-    override async _waitForConnections(services: Promise<void>[]): Promise<void> {
-      if (this.daemon_threads || !this.block_on_close) {
-        for (const s of this._activeSockets) s.unref();
-        return;
-      }
-      await Promise.allSettled(services);
-    }
-  }
-  Threading.prototype.daemon_threads = false;
-  Threading.prototype.block_on_close = true;
-  return Threading;
-}

@@ -4,7 +4,8 @@
  */
 
 import { getfqdn } from "./address.js";
-import { TCPServer, ThreadingMixIn } from "./base-server.js";
+import { TCPServer } from "./base-server.js";
+import { ThreadingMixIn } from "./threading.js";
 
 /**
  * Creates and listens at the HTTP socket and dispatches requests to a

@@ -16,10 +16,11 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { createSecureContext, createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { HANDSHAKE_TIMEOUT } from "../protocol/limits.js";
 import { escapeControl, logDateTimeString, writeLog } from "../python/log-line.js";
 import type { ServerAddress } from "./address.js";
 import type { RequestHandlerClass } from "./base-server.js";
-import { ThreadingMixIn } from "./base-server.js";
+import { ThreadingMixIn } from "./threading.js";
 import { HTTPServer } from "./http-server.js";
 
 /** A password for an encrypted key: the value, or a function returning it (Python's callable). */
@@ -42,9 +43,6 @@ export interface HTTPSServerOptions {
   /** Extension (not in CPython): seconds a client has to complete the handshake (default 10). */
   handshake_timeout?: number;
 }
-
-/** Default seconds for a handshake: a silent client is cut off after this. */
-const HANDSHAKE_TIMEOUT = 10;
 
 /** Why a certificate or key could not be loaded, in words, naming the file. */
 export class TLSLoadError extends Error {
@@ -70,7 +68,7 @@ function readPem(what: string, path: string): Buffer {
 }
 
 /** What `tls.createServer` needs of the loaded files. */
-export interface LoadedCredentials {
+interface LoadedCredentials {
   cert: Buffer;
   key: Buffer;
   passphrase?: string;
@@ -81,7 +79,7 @@ export interface LoadedCredentials {
  * Loads the chain, key and CAs, and checks them by building a secure context;
  * throws a {@link TLSLoadError} that names the file and the cause.
  */
-export function loadCredentials(options: HTTPSServerOptions): LoadedCredentials {
+function loadCredentials(options: HTTPSServerOptions): LoadedCredentials {
   const cert = readPem("certificate file", options.certfile);
   const keyPath = options.keyfile ?? options.certfile;
   const key = options.keyfile ? readPem("key file", options.keyfile) : cert;

@@ -44,6 +44,7 @@ import type { Socket } from "node:net";
 import { availableParallelism } from "node:os";
 import type { ServerAddress } from "./address.js";
 import type { BaseServer } from "./base-server.js";
+import { WORKER_KILL_GRACE } from "../protocol/limits.js";
 
 /** The signals the primary forwards to its workers. */
 export type WorkerStopSignal = "SIGINT" | "SIGTERM";
@@ -91,9 +92,6 @@ type Message =
 function isMessage(m: unknown): m is Message {
   return typeof m === "object" && m !== null && TAG in m;
 }
-
-/** Seconds the primary waits past `drain_timeout` before killing workers that have not exited. */
-const KILL_GRACE = 5;
 
 /** The number of workers `workers` asks for. @throws RangeError for anything but a positive integer or `"auto"`. */
 export function workerCount(workers: number | "auto" = "auto"): number {
@@ -269,11 +267,11 @@ function runPrimary(count: number, options: WorkersOptions, drainMs: number): Pr
       if (killTimer === undefined) {
         killTimer = setTimeout(() => {
           for (const w of live.keys()) {
-            log(`worker ${w.process.pid} did not stop within ${drainMs / 1000 + KILL_GRACE} s; killing it`);
+            log(`worker ${w.process.pid} did not stop within ${drainMs / 1000 + WORKER_KILL_GRACE} s; killing it`);
             status = 1;
             w.process.kill("SIGKILL");
           }
-        }, drainMs + KILL_GRACE * 1000);
+        }, drainMs + WORKER_KILL_GRACE * 1000);
       }
     };
 

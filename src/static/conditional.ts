@@ -1,9 +1,10 @@
 /**
- * Conditional and range requests for a static file (RFC 9110 §13 and §14):
- * what a GET or HEAD of a regular file answers, given the request headers and
- * the file's size and modification time. Pure functions: no fs, no sockets;
- * the clock is read only when `decide()`'s `nowMs` is left to default, and
- * `newBoundary()` draws random bytes.
+ * Conditional requests for a static file (RFC 9110 §13): what a GET or HEAD
+ * of a regular file answers, given the request headers and the file's size
+ * and modification time — 200, 304, or, through `ranges.ts` (RFC 9110 §14),
+ * 206 and 416. Also the file's validators (ETag, Last-Modified second) and
+ * the date parser the If-* fields need. Pure functions: no fs, no sockets;
+ * the clock is read only when `decide()`'s `nowMs` is left to default.
  *
  * Strategy: `decide()` runs RFC 9110 §13.2.2's evaluation order, restricted to
  * what CPython's file server answers (200, 304) plus the range extension (206,
@@ -22,11 +23,11 @@
  *      never produces a 304. Whether or not it matched, step 2 is skipped.
  *      Differs from CPython: CPython never evaluates If-None-Match (it only
  *      uses its presence to skip If-Modified-Since), so `If-None-Match: *`
- *      gets 200 there and 304 here; the RFC wins (API.md).
+ *      gets 200 there and 304 here; the RFC wins (docs/api-contract.md).
  *   2. If-Modified-Since, only when If-None-Match is ABSENT (`has()`, even an
  *      empty value counts as present, as CPython 3.14's `in` test does):
  *      exactly CPython 3.14's rule. The value is parsed as
- *      `email.utils.parsedate_to_datetime` does (see `parseHttpDateTz`); an
+ *      `email.utils.parsedate_to_datetime` does (see `parseHttpDateTz` in protocol/http-date.ts); an
  *      ill-formed value is ignored; a date without a zone, with `-0000` or
  *      with an unknown zone name is naive and taken as UTC; a date whose zone
  *      is UTC (`GMT`, `UT`, `UTC`, `Z`, `+0000`) is compared; any other zone
@@ -48,65 +49,19 @@
  *        cannot detect two changes within one past second; §8.8.2.2 asks for
  *        knowledge we do not have, and a full 200 would be the only
  *        fully safe answer. Anything else → false → full.
- *   4. Range (§14.1.1, §14.2), for GET and for HEAD. RFC 9110 §14.2 defines
- *      range handling for GET only, but §9.3.2 asks HEAD to send GET's
- *      header fields; like Go's `ServeContent`, nginx and Apache, HEAD gets
- *      the 206/416 status and headers a GET would get.
- *        Range          = ranges-specifier
- *        ranges-specifier = range-unit "=" range-set
- *        range-set      = 1#range-spec
- *        range-spec     = int-range / suffix-range / other-range
- *        int-range      = first-pos "-" [ last-pos ]
- *        suffix-range   = "-" suffix-length
- *      a. The unit must be `bytes`, case-insensitively (§14.1), directly
- *         followed by `=`; OWS is allowed around list members and empty
- *         members are skipped (§5.6.1). An unknown unit, an empty set,
- *         any member that is not an int-range or suffix-range (other-range,
- *         signs, inner spaces), or an int-range whose last-pos < first-pos
- *         makes the whole header invalid → full (§14.2: a server MAY
- *         ignore it).
- *      b. Satisfiable members (§14.1.1): an int-range whose first-pos < size
- *         (last-pos clipped to size − 1, absent means size − 1); a suffix-range
- *         with suffix-length > 0 (a suffix longer than the file is the whole
- *         file, still 206). Unsatisfiable members are dropped; none left →
- *         416 with `Content-Range: bytes *\/size`.
- *      c. Zero-length file: only a non-zero suffix-range is satisfiable, and
- *         it selects an empty body that 206 cannot express (`bytes 0--1/0`),
- *         so then → full (the empty 200); otherwise → 416 `bytes *\/0`.
- *      d. Defences (§14.2 lets a server ignore or coalesce overlapping,
- *         unsorted or many small ranges; the Apache "Range: bytes=0-,5-0,…"
- *         attack, CVE-2011-3192): the satisfiable ranges are ALWAYS sorted
- *         and overlapping or adjacent ones coalesced (§14.6 allows reordering:
- *         each part carries its Content-Range). Hence the parts never overlap
- *         and their total length is ≤ size (no separate 2 × size check is
- *         needed), and a list that coalesces to one range is a single 206.
- *         More than MAX_RANGE_PARTS disjoint ranges left after coalescing →
- *         full (Apache's `MaxRanges` ignores the header the same way).
+ *   4. Range (§14.1.1, §14.2), for GET and for HEAD: parsed and resolved
+ *      against the file's size by `ranges.ts` (satisfiable ranges sorted and
+ *      coalesced → 206; none → 416; invalid, or too many parts → full).
  *
  * Only the first field line of each header is read (`headers.get()`, as
  * CPython's `self.headers[name]`); a second If-None-Match line can only cost a
  * 304, and a second Range line is ignored.
- *
- * Multipart framing (§14.6, RFC 2046 §5.1.1): every part, the first included,
- * starts with CRLF "--" boundary CRLF, so the body begins with an empty
- * preamble, as Apache and nginx send it; the body ends with CRLF "--"
- * boundary "--" CRLF. RFC 9110's example omits the first CRLF; multipart
- * parsers accept both.
  */
-
-import { randomBytes } from "node:crypto";
 
 import { parseHttpDateTz } from "../protocol/http-date.js";
+import { isOws, parseRange, resolveRanges, trimOws, type Range } from "./ranges.js";
 
 // ---- limits ---------------------------------------------------------------------
-
-/**
- * Most disjoint byte ranges answered as one multipart/byteranges response,
- * counted after sorting and coalescing; more → the Range header is ignored
- * (full 200). Apache's `MaxRanges` defaults to 200; 100 is ours, enough for
- * any PDF or media reader, and bounds the part overhead at about 100 × 120 bytes.
- */
-export const MAX_RANGE_PARTS = 100;
 
 /**
  * How long before `nowMs` a file must have been modified for its
@@ -149,16 +104,6 @@ function opaqueTag(etag: string): string {
   return etag.startsWith("W/") ? etag.slice(2) : etag;
 }
 
-const isOws = (c: string | undefined): boolean => c === " " || c === "\t";
-
-function trimOws(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isOws(s[a])) a++;
-  while (b > a && isOws(s[b - 1])) b--;
-  return s.slice(a, b);
-}
-
 /** etagc = %x21 / %x23-7E / obs-text */
 function isEtagc(code: number): boolean {
   return code === 0x21 || (code >= 0x23 && code <= 0x7e) || (code >= 0x80 && code <= 0xff);
@@ -196,80 +141,6 @@ function ifNoneMatchMatches(value: string, etag: string): boolean {
     if (tag === ours) return true;
   }
   return false;
-}
-
-// ---- ranges (RFC 9110 §14.1) ------------------------------------------------------
-
-/** An inclusive byte range: `start` ≤ `end`, both within the file. */
-export type Range = { start: number; end: number };
-
-/** A syntactically valid range-spec; positions are digit strings, possibly beyond 2^53. */
-type RangeSpec = { first: string; last: string | null } | { suffix: string };
-
-/** Compares two digit strings as numbers, exactly. */
-function compareDigits(a: string, b: string): number {
-  const x = a.replace(/^0+(?=.)/, "");
-  const y = b.replace(/^0+(?=.)/, "");
-  if (x.length !== y.length) return x.length - y.length;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** Parses a Range value (step 4a); `null` when invalid or not in bytes. */
-function parseRange(value: string): RangeSpec[] | null {
-  const v = trimOws(value);
-  const eq = v.indexOf("=");
-  if (eq === -1 || v.slice(0, eq).toLowerCase() !== "bytes") return null;
-  const specs: RangeSpec[] = [];
-  for (const raw of v.slice(eq + 1).split(",")) {
-    const member = trimOws(raw);
-    if (member === "") continue; // §5.6.1: empty list elements are ignored
-    let m = /^([0-9]+)-([0-9]*)$/.exec(member);
-    if (m !== null) {
-      const first = m[1]!;
-      const last = m[2] === "" ? null : m[2]!;
-      if (last !== null && compareDigits(last, first) < 0) return null;
-      specs.push({ first, last });
-      continue;
-    }
-    m = /^-([0-9]+)$/.exec(member);
-    if (m === null) return null;
-    specs.push({ suffix: m[1]! });
-  }
-  return specs.length === 0 ? null : specs;
-}
-
-/**
- * Resolves valid specs against the file size (steps 4b–4d). Digit strings
- * become Numbers: rounding is monotonic, and sizes are below 2^53, so every
- * comparison with the size stays exact.
- */
-function resolveRanges(specs: RangeSpec[], size: number): Decision {
-  const ranges: Range[] = [];
-  let emptySuffix = false;
-  for (const spec of specs) {
-    if ("suffix" in spec) {
-      const n = Number(spec.suffix);
-      if (n === 0) continue;
-      if (size === 0) emptySuffix = true;
-      else ranges.push({ start: Math.max(0, size - n), end: size - 1 });
-    } else {
-      const first = Number(spec.first);
-      if (first >= size) continue;
-      const end = spec.last === null ? size - 1 : Math.min(Number(spec.last), size - 1);
-      ranges.push({ start: first, end });
-    }
-  }
-  if (ranges.length === 0) return emptySuffix ? FULL : UNSATISFIABLE;
-  ranges.sort((a, b) => a.start - b.start);
-  const merged: Range[] = [{ ...ranges[0]! }];
-  for (let i = 1; i < ranges.length; i++) {
-    const r = ranges[i]!;
-    const top = merged[merged.length - 1]!;
-    if (r.start <= top.end + 1) top.end = Math.max(top.end, r.end);
-    else merged.push({ ...r });
-  }
-  if (merged.length > MAX_RANGE_PARTS) return FULL;
-  return { kind: "partial", ranges: merged };
 }
 
 // ---- the decision ---------------------------------------------------------------------
@@ -343,71 +214,8 @@ export function decide(method: string, headers: ConditionalHeaders, v: FileValid
   // 4. Range.
   const specs = parseRange(range);
   if (specs === null) return FULL;
-  return resolveRanges(specs, v.size);
-}
-
-// ---- response framing (RFC 9110 §14.4, §14.6) -------------------------------------
-
-/** The Content-Range of a 206 part: `bytes 0-99/1000`. */
-export function contentRange(r: Range, size: number): string {
-  return `bytes ${r.start}-${r.end}/${size}`;
-}
-
-/** RFC 2046 §5.1.1: 1–70 bchars, not ending in a space. */
-const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
-
-/**
- * The multipart/byteranges body for `ranges` of a file of `size` bytes, as
- * the bytes around each part's content: `parts[i].head` precedes the bytes of
- * `parts[i].range`, and `tail` follows the last part. `length` is the total
- * body length, for Content-Length. The response's Content-Type is
- * `multipart/byteranges; boundary=<boundary>`.
- *
- *   part head = CRLF "--" boundary CRLF
- *               "Content-Type: " contentType CRLF
- *               "Content-Range: bytes " start "-" end "/" size CRLF
- *               CRLF
- *   tail      = CRLF "--" boundary "--" CRLF
- *
- * The first head starts with CRLF too (an empty preamble; see the file
- * header). Heads are ISO-8859-1, like every header.
- *
- * @throws TypeError if `contentType` has CR, LF, NUL or a character above U+00FF.
- * @throws RangeError if `boundary` is not an RFC 2046 boundary, `ranges` is
- *   empty, or a range is not a non-empty integer range within the file.
- */
-export function multipartByteranges(
-  ranges: Range[],
-  size: number,
-  contentType: string,
-  boundary: string,
-): { parts: { head: Buffer; range: Range }[]; tail: Buffer; length: number } {
-  if (/[\r\n\0]|[^\u0000-\u00ff]/.test(contentType)) throw new TypeError("invalid Content-Type for a multipart part");
-  if (!BOUNDARY.test(boundary)) throw new RangeError("invalid multipart boundary");
-  if (ranges.length === 0) throw new RangeError("multipart/byteranges needs at least one range");
-  let length = 0;
-  const parts = ranges.map((range) => {
-    const { start, end } = range;
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end >= size) {
-      throw new RangeError(`range ${start}-${end} is not within a file of ${size} bytes`);
-    }
-    const head = Buffer.from(
-      `\r\n--${boundary}\r\nContent-Type: ${contentType}\r\nContent-Range: ${contentRange(range, size)}\r\n\r\n`,
-      "latin1",
-    );
-    length += head.length + (end - start + 1);
-    return { head, range };
-  });
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`, "latin1");
-  length += tail.length;
-  return { parts, tail, length };
-}
-
-/**
- * A fresh multipart boundary: 48 hex digits from 24 random bytes, a token
- * that needs no quoting in `Content-Type`. File content cannot be escaped, so
- * the boundary is unguessable instead (RFC 2046 §5.1.1).
- */
-export function newBoundary(): string {
-  return randomBytes(24).toString("hex");
+  const ranges = resolveRanges(specs, v.size);
+  if (ranges === "ignore") return FULL;
+  if (ranges === "unsatisfiable") return UNSATISFIABLE;
+  return { kind: "partial", ranges };
 }

@@ -28,7 +28,7 @@
  *
  * Differs from CPython: CPython also reads the machine's `/etc/mime.types`
  * (and other `mimetypes.knownfiles`), which override its defaults, so its
- * answers depend on the machine; we read no system file (API.md "MIME
+ * answers depend on the machine; we read no system file (docs/api-contract.md "MIME
  * types"), and use mime-db where CPython's defaults have no entry.
  *
  * Encodings: for `x.tar.gz` the handler's `extensions_map` answers first

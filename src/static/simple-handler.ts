@@ -11,341 +11,37 @@
  * any size streams in bounded memory and a client that goes away closes the
  * file at once.
  *
- * Safety (API.md Rule 4): `translate_path()` can never leave `directory`;
- * and after opening, the file's real path (read back from the open
- * descriptor, so a file swapped for a symlink in between is caught) must lie
- * inside the directory's real path unless `follow_symlinks` is set.
+ * Confinement (`confine.ts`): `translate_path()` can never leave
+ * `directory`; a hidden name is refused when `exclude_dotfiles` is set; and
+ * after opening, the file's real path (read back from the open descriptor,
+ * so a file swapped for a symlink in between is caught) must lie inside the
+ * directory's real path unless `follow_symlinks` is set. A failed open is
+ * answered through `toHttpError()` (`fs-errors.ts`). The bodies are
+ * `file-source.ts`'s sources; small files come from `file-cache.ts`.
  */
 
-import { closeSync, constants, fstatSync, openSync, read, readlinkSync, readSync, statSync, type Stats } from "node:fs";
-import { readdir, realpath, stat } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
 import { SocketWriter, type WFile } from "../handler/wfile.js";
-import { contentRange, decide, etagFor, multipartByteranges, newBoundary, type Range } from "./conditional.js";
+import { decide, etagFor } from "./conditional.js";
+import { closeFile, hasHiddenName, openConfined, realPathInside, rootRealPath, translatePath, type Opened, type OpenFailed } from "./confine.js";
 import { renderListing, sortEntries, type ListingEntry } from "./directory-listing.js";
+import { cachedFile, cacheKey, rememberFile } from "./file-cache.js";
+import { BytesSource, COPY_CHUNK, FileReadError, FileSource, readSmall, SMALL_FILE, type Source } from "./file-source.js";
+import { NotServable, outOfDescriptors, toHttpError } from "./fs-errors.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
-import { translatePath } from "./translate-path.js";
-import { fsDecode, fsEncode } from "./url.js";
+import { contentRange, multipartByteranges, newBoundary, type Range } from "./ranges.js";
+import { fsDecode, fsEncode, splitTarget } from "./url.js";
 
-/** Something `send_head()` hands to `copyfile()`: Python's file object, reduced to what is used. */
-export interface Source {
-  /** Resolves to up to `n` bytes; an empty Buffer at the end. */
-  read(n: number): Promise<Buffer>;
-  /** Releases the source (closes the file). Safe to call twice. */
-  close(): Promise<void>;
-}
+export type { Source } from "./file-source.js";
 
 /** Options of the handler's constructor (Python's keyword arguments). */
 export interface SimpleHandlerOptions {
   /** The directory to serve; the current directory by default. */
   directory?: string;
-}
-
-/** An open file and what fstat said of it. */
-interface Opened {
-  fd: number;
-  stats: Stats;
-}
-
-/** Files up to this size are read whole before their head is sent. */
-const SMALL_FILE = 64 * 1024;
-
-/** Bytes per read when copying a file: large reads keep syscalls few. */
-const COPY_CHUNK = 512 * 1024;
-
-/** An in-memory source (a directory listing). */
-class BytesSource implements Source {
-  #data: Buffer | null;
-  constructor(data: Buffer) {
-    this.#data = data;
-  }
-  async read(n: number): Promise<Buffer> {
-    const data = this.#data;
-    if (data === null || data.length === 0) return Buffer.alloc(0);
-    const out = data.subarray(0, n);
-    this.#data = data.subarray(out.length);
-    return out;
-  }
-  async close(): Promise<void> {
-    this.#data = null;
-  }
-}
-
-/**
- * Opens `path` read-only (not blocking on a FIFO), synchronously: on a local
- * file system an open is a few microseconds, while a trip through libuv's
- * thread pool costs tens in context switches. nginx opens and stats files in
- * its event loop the same way.
- */
-function openFile(path: Buffer): number {
-  return openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-}
-
-/** Reads a small file whole, synchronously (it is in the page cache or nearly so). */
-function readSmall(fd: number, size: number): Buffer {
-  const buf = Buffer.allocUnsafe(size);
-  const n = readSync(fd, buf, 0, size, 0);
-  return n === size ? buf : buf.subarray(0, n);
-}
-
-/** Reads up to `length` bytes at `position` into a new Buffer. */
-function readAt(fd: number, length: number, position: number, into: Buffer | null = null): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const buf = into !== null && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
-    read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(n === length ? buf : buf.subarray(0, n))));
-  });
-}
-
-/** Releases a descriptor (-1: none). */
-function closeFile(fd: number): void {
-  if (fd === -1) return;
-  try {
-    closeSync(fd);
-  } catch {
-    // Nothing to do about a failed close of a read-only descriptor.
-  }
-}
-
-/**
- * The file could not be read to the length already announced (it shrank, or
- * the disk failed): the response can only be cut short.
- */
-class FileReadError extends Error {
-  override name = "FileReadError";
-}
-
-/**
- * An open file, sent as a sequence of pieces: byte ranges of the file and,
- * for multipart responses, the bytes between them. The next chunk is read
- * while the current one is being sent.
- */
-class FileSource implements Source {
-  #fd: number;
-  /** What is left to send, in order: raw bytes, or a byte range of the file. */
-  readonly #pieces: (Buffer | Range)[];
-  #ahead: Promise<Buffer> | null = null;
-  /**
-   * A chunk buffer the socket is done with (see `_recycle`), read into next
-   * instead of a fresh allocation: a fresh 512 KiB buffer is an mmap, 128
-   * page faults and a munmap, per chunk.
-   */
-  #spare: Buffer | null = null;
-
-  constructor(fd: number, pieces: (Buffer | Range)[]) {
-    this.#fd = fd;
-    this.#pieces = pieces;
-  }
-
-  read(n: number): Promise<Buffer> {
-    const current = this.#ahead ?? this.#next(n);
-    this.#ahead = null;
-    return current.then((chunk) => {
-      if (chunk.length > 0 && this.#fd !== -1) {
-        this.#ahead = this.#next(n);
-        this.#ahead.catch(() => {}); // surfaced by the next read()
-      }
-      return chunk;
-    });
-  }
-
-  async #next(n: number): Promise<Buffer> {
-    for (;;) {
-      const piece = this.#pieces[0];
-      if (piece === undefined || this.#fd === -1) return Buffer.alloc(0);
-      if (Buffer.isBuffer(piece)) {
-        this.#pieces.shift();
-        if (piece.length > 0) return piece;
-        continue;
-      }
-      const want = Math.min(n, piece.end - piece.start + 1);
-      if (want <= 0) {
-        this.#pieces.shift();
-        continue;
-      }
-      const position = piece.start;
-      piece.start += want;
-      const into = this.#spare;
-      this.#spare = null;
-      const chunk = await readAt(this.#fd, want, position, into).catch((e: unknown) => {
-        throw new FileReadError(`read failed: ${(e as { code?: string }).code ?? String(e)}`);
-      });
-      // The file shrank under us: what was promised cannot be sent.
-      if (chunk.length < want) throw new FileReadError("file changed while being sent");
-      return chunk;
-    }
-  }
-
-  /**
-   * Hands back a chunk this source returned, once nothing refers to its bytes
-   * any more (the socket has passed them to the kernel): the next read may
-   * overwrite it.
-   */
-  _recycle(chunk: Buffer): void {
-    const whole = chunk.buffer;
-    if (chunk.byteOffset === 0 && whole.byteLength === COPY_CHUNK) this.#spare = Buffer.from(whole, 0, COPY_CHUNK);
-  }
-
-  async close(): Promise<void> {
-    this.#spare = null;
-    if (this.#fd === -1) return;
-    const fd = this.#fd;
-    this.#fd = -1;
-    // A read in flight finishes before the descriptor is released.
-    await this.#ahead?.catch(() => {});
-    closeFile(fd);
-  }
-}
-
-/** The process (or system) is out of file descriptors: a server condition, not a missing file. */
-function outOfDescriptors(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === "EMFILE" || code === "ENFILE";
-}
-
-/**
- * Small-file cache: the bytes and stats of files up to `SMALL_FILE` that were
- * opened and found inside the served directory, shared by all connections.
- *
- * Correctness first: an entry is used only after a `stat()` of the same path
- * (one syscall, in place of open + fstat + readlink + read + close) finds the
- * same device, inode, size, mtime and ctime; anything else — an error, a
- * replaced file, a symlink swapped in (another inode), a chmod, rename or
- * link (ctime) — drops the entry and the request takes the full path, with
- * its symlink check. File times are coarse (a clock tick), so a file could
- * change twice within one tick with its size unchanged: as Git does for its
- * index ("racy git"), a file is cached only once its mtime and ctime are
- * `racyMs` (2 s) old, and until then is read from disk on every request.
- */
-interface CachedFile {
-  readonly dev: number;
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
-  readonly stats: Stats;
-  readonly content: Buffer;
-}
-
-/** Entries kept, and their bytes, at most (oldest inserted dropped first). */
-const CACHE_ENTRIES = 1024;
-const CACHE_BYTES = 16 * 1024 * 1024;
-/** How old (ms) a file's mtime and ctime must be for its bytes to be trusted from memory; tests lower it. */
-export const _fileCacheConfig = { racyMs: 2000 };
-
-const fileCache = new Map<string, CachedFile>();
-let fileCacheBytes = 0;
-let fileCacheHits = 0;
-
-function cacheKey(directory: string, followSymlinks: boolean, fsPath: Buffer): string {
-  return `${followSymlinks ? 1 : 0}${directory}\0${fsPath.toString("latin1")}`;
-}
-
-/** The cached bytes of `key`'s file if `stat()` shows it unchanged, else `null` (and the entry is gone). */
-function cachedFile(key: string, fsPath: Buffer): CachedFile | null {
-  const entry = fileCache.get(key);
-  if (entry === undefined) return null;
-  let st: Stats | undefined;
-  try {
-    st = statSync(fsPath, { throwIfNoEntry: false });
-  } catch {
-    st = undefined;
-  }
-  if (
-    st !== undefined &&
-    st.ino === entry.ino &&
-    st.dev === entry.dev &&
-    st.size === entry.size &&
-    st.mtimeMs === entry.mtimeMs &&
-    st.ctimeMs === entry.ctimeMs &&
-    st.isFile()
-  ) {
-    fileCacheHits++;
-    return entry;
-  }
-  forget(key, entry);
-  return null;
-}
-
-function forget(key: string, entry: CachedFile): void {
-  fileCache.delete(key);
-  fileCacheBytes -= entry.content.length;
-}
-
-/** Remembers a small file just read whole through the full (checked) path. */
-function remember(key: string, stats: Stats, content: Buffer): void {
-  if (content.length !== stats.size || content.length > SMALL_FILE) return;
-  const now = Date.now();
-  const racy = _fileCacheConfig.racyMs;
-  if (now - stats.mtimeMs < racy || now - stats.ctimeMs < racy) return;
-  const old = fileCache.get(key);
-  if (old !== undefined) forget(key, old);
-  while (fileCache.size >= CACHE_ENTRIES || (fileCache.size > 0 && fileCacheBytes + content.length > CACHE_BYTES)) {
-    const [oldestKey, oldest] = fileCache.entries().next().value as [string, CachedFile];
-    forget(oldestKey, oldest);
-  }
-  fileCache.set(key, {
-    dev: stats.dev,
-    ino: stats.ino,
-    size: stats.size,
-    mtimeMs: stats.mtimeMs,
-    ctimeMs: stats.ctimeMs,
-    stats,
-    content,
-  });
-  fileCacheBytes += content.length;
-}
-
-/** Empties the small-file cache (tests). */
-export function _clearFileCache(): void {
-  fileCache.clear();
-  fileCacheBytes = 0;
-  fileCacheHits = 0;
-}
-
-/** Entries, bytes and hits of the small-file cache (tests). */
-export function _fileCacheInfo(): { entries: number; bytes: number; hits: number } {
-  return { entries: fileCache.size, bytes: fileCacheBytes, hits: fileCacheHits };
-}
-
-/**
- * Whether `translated` (a `translate_path()` result under `directory`) names,
- * below `directory`, a file or directory whose name starts with `.`. Its
- * names are never `.` or `..`: `translate_path()` drops those.
- */
-function namesHiddenFile(translated: string, directory: string): boolean {
-  const below = translated.startsWith(directory) ? translated.slice(directory.length) : translated;
-  return below.split("/").some((name) => name.startsWith("."));
-}
-
-/** Whether `child` is `parent` or lies below it (both absolute, normalised, as bytes). */
-function isInside(child: Buffer, parent: Buffer): boolean {
-  const n = parent.length > 1 && parent[parent.length - 1] === 0x2f ? parent.length - 1 : parent.length;
-  if (child.length === n) return child.equals(parent.subarray(0, n));
-  return child.length > n && child.subarray(0, n).equals(parent.subarray(0, n)) && (n === 1 || child[n] === 0x2f);
-}
-
-/** `urllib.parse.urlsplit(path)`'s path, query and fragment for an origin-form target. */
-function splitTarget(target: string): { path: string; query: string; fragment: string } {
-  let rest = target;
-  let fragment = "";
-  let query = "";
-  const hash = rest.indexOf("#");
-  if (hash !== -1) {
-    fragment = rest.slice(hash + 1);
-    rest = rest.slice(0, hash);
-  }
-  const q = rest.indexOf("?");
-  if (q !== -1) {
-    query = rest.slice(q + 1);
-    rest = rest.slice(0, q);
-  }
-  // An absolute-form target's scheme and host are dropped from the redirect:
-  // it may only point back at this server (differs from CPython).
-  const abs = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/.exec(rest);
-  if (abs !== null) rest = rest.slice(abs[0].length) || "/";
-  return { path: rest, query, fragment };
 }
 
 /**
@@ -375,8 +71,6 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
-  /** The last open failed for want of a descriptor (EMFILE/ENFILE). */
-  #exhausted = false;
 
   constructor(request: Socket, client_address: ClientAddress, server: HandlerServer, options: SimpleHandlerOptions = {}) {
     super(request, client_address, server);
@@ -414,16 +108,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<Source | null> {
     let path = this.translate_path(this.path);
-    if (this.exclude_dotfiles && namesHiddenFile(path, this.directory)) {
+    if (this.exclude_dotfiles && hasHiddenName(path, this.directory)) {
       this.send_error(404, "File not found");
       return null;
     }
-    // A NUL has no file name on disk: such a path names nothing.
-    const nameable = !path.includes("\0");
-    // A small file served before, unchanged since: no open, no read (see `cachedFile`).
+    // A small file served before, unchanged since: no open, no read (see `file-cache.ts`).
     // Range requests take the full path (a multipart body reads from the descriptor).
     let cacheKeyOf: string | null = null;
-    if (nameable && (this.command === "GET" || this.command === "HEAD") && !path.endsWith("/") && !this.headers.has("Range")) {
+    if ((this.command === "GET" || this.command === "HEAD") && !path.endsWith("/") && !path.includes("\0") && !this.headers.has("Range")) {
       const fsPath = fsEncode(path);
       if (fsPath !== null) {
         cacheKeyOf = cacheKey(this.directory, this.follow_symlinks, fsPath);
@@ -431,10 +123,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         if (hit !== null) return this.#sendFileHead(-1, hit.stats, this.guess_type(path), hit.content);
       }
     }
-    let opened = nameable ? await this.#open(path) : null;
-    if (this.#exhausted) return this.#unavailable();
-    if (opened === null && nameable) opened = await this.#unreadableDirectory(path);
-    if (opened !== null && opened.stats.isDirectory()) {
+    let opened = await this.#open(path);
+    if ("error" in opened) {
+      if (outOfDescriptors(opened.error)) return this.#fail(opened.error);
+      opened = (await this.#unreadableDirectory(path)) ?? opened;
+    }
+    if (!("error" in opened) && opened.stats.isDirectory()) {
       closeFile(opened.fd);
       const parts = splitTarget(this.path);
       if (!parts.path.endsWith("/") && !parts.path.endsWith("%2f") && !parts.path.endsWith("%2F")) {
@@ -451,22 +145,27 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       let index: Opened | null = null;
       for (const name of this.index_pages) {
         const candidate = await this.#open(join(path, name));
-        if (this.#exhausted) return this.#unavailable();
-        if (candidate !== null && candidate.stats.isFile()) {
+        if ("error" in candidate) {
+          if (outOfDescriptors(candidate.error)) return this.#fail(candidate.error);
+          continue;
+        }
+        if (candidate.stats.isFile()) {
           index = candidate;
           path = join(path, name);
           break;
         }
-        if (candidate !== null) closeFile(candidate.fd);
+        closeFile(candidate.fd);
       }
       if (index === null) return this.list_directory(path);
       opened = index;
     }
     const ctype = this.guess_type(path);
-    // A trailing "/" on a file is 404 (CPython issue 17324); so is what
-    // cannot be opened, is not a regular file, or lies outside the directory.
-    if (opened === null || path.endsWith("/") || !opened.stats.isFile()) {
-      if (opened !== null) closeFile(opened.fd);
+    // What cannot be opened, or lies outside the directory: see `toHttpError()`.
+    if ("error" in opened) return this.#fail(opened.error);
+    // A trailing "/" on a file is 404 (CPython issue 17324); so is what is
+    // not a regular file.
+    if (path.endsWith("/") || !opened.stats.isFile()) {
+      closeFile(opened.fd);
       this.send_error(404, "File not found");
       return null;
     }
@@ -476,7 +175,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       const size = opened.stats.size;
       const content = this.command === "GET" && size > 0 && size <= SMALL_FILE ? readSmall(opened.fd, size) : null;
       const whole = content !== null && content.length === size ? content : null;
-      if (whole !== null && cacheKeyOf !== null) remember(cacheKeyOf, opened.stats, whole);
+      if (whole !== null && cacheKeyOf !== null) rememberFile(cacheKeyOf, opened.stats, whole);
       return this.#sendFileHead(opened.fd, opened.stats, ctype, whole);
     } catch (e) {
       closeFile(opened.fd);
@@ -485,74 +184,45 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * Out of file descriptors: 503, so the client may retry, rather than
-   * CPython's 404 for every `OSError` (a 404 would be cached as the truth).
-   * The server goes on; descriptors come back as other responses finish.
+   * Answers a failed open or directory read with `toHttpError()`'s status:
+   * 404 with CPython's message, 503 when out of file descriptors (so the
+   * client may retry; the server goes on, descriptors come back as other
+   * responses finish), 500 for a server fault (logged, never shown).
    */
-  #unavailable(): null {
-    this.#exhausted = false;
-    this.send_error(503, "Too many open files");
+  #fail(error: unknown, notFound = "File not found"): null {
+    const { status, message } = toHttpError(error, notFound);
+    if (status === 500) this.log_error("file system error: %s", String((error as { code?: unknown } | null)?.code ?? "unknown"));
+    this.send_error(status, message);
     return null;
   }
 
   /**
    * A directory that cannot be opened (no read permission) is still a
    * directory: CPython redirects it or answers "No permission to list
-   * directory", not "File not found".
+   * directory", not "File not found". `null` when `path` is not such a
+   * directory inside the served one.
    */
   async #unreadableDirectory(path: string): Promise<Opened | null> {
-    const fsPath = fsEncode(path);
+    const fsPath = path.includes("\0") ? null : fsEncode(path);
     if (fsPath === null) return null;
     const stats = await stat(fsPath).catch(() => null);
     if (stats === null || !stats.isDirectory()) return null;
-    if (!this.follow_symlinks) {
-      const [real, root] = await Promise.all([realpath(fsPath, { encoding: "buffer" }), this.#rootPath()]).catch(() => [null, null]);
-      if (real === null || root === null || !isInside(real, root)) return null;
-    }
+    if (!this.follow_symlinks && !(await realPathInside(path, () => this.#rootPath()))) return null;
     return { fd: -1, stats };
   }
 
   /** The directory's real path, as bytes. */
   #rootPath(): Promise<Buffer> {
-    this.#root ??= realpath(this.directory, { encoding: "buffer" });
+    this.#root ??= rootRealPath(this.directory);
     return this.#root;
   }
 
   /**
-   * Opens `path` and checks where it really is: `null` when it cannot be
-   * opened or (unless `follow_symlinks`) its real path lies outside the
-   * directory's. The real path is read back from the open descriptor, so a
-   * file swapped for a symlink after the path was looked at is still caught.
+   * Opens `path` and checks where it really is (`openConfined()`): unless
+   * `follow_symlinks`, its real path must lie inside the directory's.
    */
-  async #open(path: string): Promise<Opened | null> {
-    // Lone surrogates U+DC80–U+DCFF stand for the bytes of a name that is not
-    // UTF-8 (Python's surrogateescape): open by bytes, as CPython does.
-    const fsPath = fsEncode(path);
-    if (fsPath === null) return null;
-    let fd: number;
-    try {
-      fd = openFile(fsPath);
-    } catch (e) {
-      // Permission denied, missing, a loop …: 404, as CPython. No descriptor left: 503.
-      this.#exhausted = outOfDescriptors(e);
-      return null;
-    }
-    try {
-      const stats = fstatSync(fd);
-      if (this.follow_symlinks) return { fd, stats };
-      const root = await this.#rootPath();
-      let real: Buffer;
-      try {
-        real = readlinkSync(`/proc/self/fd/${fd}`, { encoding: "buffer" });
-      } catch {
-        real = await realpath(fsPath, { encoding: "buffer" }); // no /proc: the path's, checked just after opening
-      }
-      if (isInside(real, root)) return { fd, stats };
-    } catch {
-      // The directory itself is gone, or the descriptor could not be examined.
-    }
-    closeFile(fd);
-    return null;
+  #open(path: string): Promise<Opened | OpenFailed> {
+    return openConfined(path, this.follow_symlinks ? null : () => this.#rootPath());
   }
 
   /** The head of a file's response; decides 200, 304, 206 or 416. */
@@ -634,12 +304,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     const fsPath = fsEncode(path);
     let dirents;
     try {
-      if (fsPath === null) throw new Error("unencodable path");
+      if (fsPath === null) throw new NotServable("the path cannot name a directory");
       dirents = await readdir(fsPath, { withFileTypes: true, encoding: "buffer" });
     } catch (e) {
-      if (outOfDescriptors(e)) return this.#unavailable();
-      this.send_error(404, "No permission to list directory");
-      return null;
+      return this.#fail(e, "No permission to list directory");
     }
     if (this.exclude_dotfiles) dirents = dirents.filter((d) => d.name[0] !== 0x2e);
     const slash = Buffer.from("/");

@@ -1,5 +1,5 @@
 /**
- * Python's `urllib.parse.unquote` and `urllib.parse.quote` as
+ * Python's `urllib.parse.unquote`, `quote` and `urlsplit` as
  * `SimpleHTTPRequestHandler` calls them, and Python's POSIX filesystem
  * encoding (`os.fsencode` / `os.fsdecode`), which decide what a request path
  * means and how a directory listing links to its entries.
@@ -305,4 +305,33 @@ export function encodeSurrogateEscape(s: string, replaceUnencodable: boolean): B
   }
   parts.push(Buffer.from(s.slice(last), "utf8"));
   return Buffer.concat(parts);
+}
+
+// ---- urlsplit --------------------------------------------------------------------
+
+/**
+ * `urllib.parse.urlsplit(path)`'s path, query and fragment for a request
+ * target, as `send_head()` uses them to build a directory's redirect.
+ *
+ * Differs from CPython: an absolute-form target's scheme and host are
+ * dropped (an empty path becomes `/`), so the redirect may only point back
+ * at this server.
+ */
+export function splitTarget(target: string): { path: string; query: string; fragment: string } {
+  let rest = target;
+  let fragment = "";
+  let query = "";
+  const hash = rest.indexOf("#");
+  if (hash !== -1) {
+    fragment = rest.slice(hash + 1);
+    rest = rest.slice(0, hash);
+  }
+  const q = rest.indexOf("?");
+  if (q !== -1) {
+    query = rest.slice(q + 1);
+    rest = rest.slice(0, q);
+  }
+  const abs = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/.exec(rest);
+  if (abs !== null) rest = rest.slice(abs[0].length) || "/";
+  return { path: rest, query, fragment };
 }

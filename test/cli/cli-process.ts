@@ -1,15 +1,19 @@
 /**
  * Test helpers for the `http.server` command: run the real compiled bin in a
- * child process, wait for lines it prints (never for time), speak HTTP to it.
+ * child process, wait for lines it prints (never for time), speak HTTP to it;
+ * or run `main()` in this process with in-memory output (`runMain`), for rows
+ * that only check what the command prints and its exit status.
  *
  * Every wait is bounded; every child is killed when its test ends.
  */
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
+import { main, type Output } from "../../src/cli/main.js";
 
 /** The compiled command, next to this file's compiled form (`build/src/cli/bin.js`). */
 export const BIN = fileURLToPath(new URL("../../src/cli/bin.js", import.meta.url));
@@ -216,4 +220,44 @@ export class RawReader {
     await this.close();
     return this.#buffer;
   }
+}
+
+/** An in-memory `Output` whose text can be waited on. */
+export class Sink implements Output {
+  text = "";
+  #waiters: (() => void)[] = [];
+  write(chunk: string, callback?: (error?: Error | null) => void): boolean {
+    this.text += chunk;
+    for (const w of this.#waiters.splice(0)) w();
+    callback?.();
+    return true;
+  }
+  /** Resolves once `text` matches `pattern` (bounded). */
+  async waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const m = pattern.exec(this.text);
+      if (m !== null) return m;
+      if (Date.now() >= deadline) throw new Error(`no ${pattern} in ${JSON.stringify(this.text)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+/**
+ * Runs `main(args)` in this process with in-memory stdout/stderr and no
+ * process signals, and resolves like a finished child: its exit status and
+ * everything it wrote. For rows that start no server (usage errors, --help):
+ * the same checks as `startCli`, without a process start each.
+ */
+export async function runMain(args: string[]): Promise<{ exit: Exit; stdout: string; stderr: string }> {
+  const io = { stdout: new Sink(), stderr: new Sink(), signals: new EventEmitter() };
+  const code = await main(args, io);
+  return { exit: { code, signal: null }, stdout: io.stdout.text, stderr: io.stderr.text };
 }

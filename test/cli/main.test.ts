@@ -14,9 +14,9 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { HELP, USAGE } from "../../src/cli/args.js";
-import { CliError, banner, bindTargets, hostPort, lanUrls, listen, main, type Output, type ServerClass } from "../../src/cli/main.js";
+import { CliError, banner, bindTargets, hostPort, lanUrls, listen, main, type ServerClass } from "../../src/cli/main.js";
 import type { RequestHandlerClass } from "../../src/server/base-server.js";
-import { BANNER, RawReader, WAIT_MS, get, open, startCli, startServing } from "./cli-process.js";
+import { BANNER, RawReader, Sink, WAIT_MS, get, open, runMain, startCli, startServing } from "./cli-process.js";
 import { makeCgiSite } from "../cgi/fixture.js";
 
 /** A fresh directory to serve: `hello.txt`, `sub/`, and `link.txt` → a file outside it. */
@@ -56,12 +56,12 @@ async function occupy(t: TestContext, host: string): Promise<number> {
 const NO_STACK = /^\s+at /m;
 
 test("http.server --help prints argparse's layout on stdout and exits 0", async (t) => {
-  for (const flag of ["--help", "-h"]) {
-    const cli = startCli(t, [flag]);
-    assert.deepEqual(await cli.exit(), { code: 0, signal: null });
-    assert.equal(cli.stdout.text, HELP);
-    assert.equal(cli.stderr.text, "");
-  }
+  const cli = startCli(t, ["--help"]);
+  assert.deepEqual(await cli.exit(), { code: 0, signal: null });
+  assert.equal(cli.stdout.text, HELP);
+  assert.equal(cli.stderr.text, "");
+  // -h the same, through main() in this process.
+  assert.deepEqual(await runMain(["-h"]), { exit: { code: 0, signal: null }, stdout: HELP, stderr: "" });
 });
 
 test("http.server 0 prints CPython's banner with the real port and serves the current directory", async (t) => {
@@ -294,15 +294,21 @@ const USAGE_ERRORS: { args: string[]; message: string | RegExp }[] = [
 
 test("http.server exits 2 with argparse's usage and one error line for each usage error", async (t) => {
   const { root } = await site(t);
-  await Promise.all(
-    USAGE_ERRORS.map(async ({ args, message }) => {
-      const cli = startCli(t, args, { cwd: root });
-      const exit = await cli.exit();
-      assert.deepEqual(exit, { code: 2, signal: null }, `args ${JSON.stringify(args)}: ${cli.stderr.text}`);
-      assert.equal(cli.stdout.text, "", `args ${JSON.stringify(args)}`);
-      assert.equal(cli.stderr.text, `${USAGE}http.server: error: ${message}\n`, `args ${JSON.stringify(args)}`);
-    }),
-  );
+  // The command itself, for one row: exit status 2 from the process.
+  const cli = startCli(t, USAGE_ERRORS[0]!.args, { cwd: root });
+  assert.deepEqual(await cli.exit(), { code: 2, signal: null }, cli.stderr.text);
+  assert.equal(cli.stdout.text, "");
+  assert.equal(cli.stderr.text, `${USAGE}http.server: error: ${USAGE_ERRORS[0]!.message}\n`);
+  // Every row through main() in this process (relative paths are resolved against the working directory).
+  const cwd = process.cwd();
+  process.chdir(root);
+  t.after(() => process.chdir(cwd));
+  for (const { args, message } of USAGE_ERRORS) {
+    const r = await runMain(args);
+    assert.deepEqual(r.exit, { code: 2, signal: null }, `args ${JSON.stringify(args)}: ${r.stderr}`);
+    assert.equal(r.stdout, "", `args ${JSON.stringify(args)}`);
+    assert.equal(r.stderr, `${USAGE}http.server: error: ${message}\n`, `args ${JSON.stringify(args)}`);
+  }
 });
 
 test("http.server exits 1 with one line when the port is in use", async (t) => {
@@ -403,34 +409,6 @@ test("listen() falls back to IPv4 only when IPv6 is unavailable", async () => {
     message: "cannot bind to 0.0.0.0:80: permission denied",
   });
 });
-
-/** An in-memory `Output` whose text can be waited on. */
-class Sink implements Output {
-  text = "";
-  #waiters: (() => void)[] = [];
-  write(chunk: string, callback?: (error?: Error | null) => void): boolean {
-    this.text += chunk;
-    for (const w of this.#waiters.splice(0)) w();
-    callback?.();
-    return true;
-  }
-  /** Resolves once `text` matches `pattern` (bounded). */
-  async waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const m = pattern.exec(this.text);
-      if (m !== null) return m;
-      if (Date.now() >= deadline) throw new Error(`no ${pattern} in ${JSON.stringify(this.text)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, deadline - Date.now());
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-}
 
 test("main() in process: help, usage errors and signals go through the injected io", async () => {
   const run = async (argv: string[]) => {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { USAGE, parseArgs } from "../../src/cli/args.js";
-import { RawReader, open, startCli, startServing } from "./cli-process.js";
+import { RawReader, open, runMain, startCli, startServing } from "./cli-process.js";
 
 async function site(t: TestContext): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), "http-server-workers-"));
@@ -76,7 +76,7 @@ test("parseArgs() reads --workers N and --workers auto; the default is 1", () =>
   }
 });
 
-test("http.server exits 2 with argparse's usage for a bad --workers value", async (t) => {
+test("http.server exits 2 with argparse's usage for a bad --workers value", async () => {
   const rows: { args: string[]; message: string }[] = [
     { args: ["--workers", "0"], message: "argument --workers: invalid value: '0' (expected auto or a number from 1 to 256)" },
     { args: ["--workers", "abc"], message: "argument --workers: invalid value: 'abc' (expected auto or a number from 1 to 256)" },
@@ -85,14 +85,12 @@ test("http.server exits 2 with argparse's usage for a bad --workers value", asyn
     { args: ["--workers", "257"], message: "argument --workers: invalid value: '257' (expected auto or a number from 1 to 256)" },
     { args: ["--workers"], message: "argument --workers: expected one argument" },
   ];
-  await Promise.all(
-    rows.map(async ({ args, message }) => {
-      const cli = startCli(t, args);
-      assert.deepEqual(await cli.exit(), { code: 2, signal: null }, `args ${JSON.stringify(args)}: ${cli.stderr.text}`);
-      assert.equal(cli.stdout.text, "");
-      assert.equal(cli.stderr.text, `${USAGE}http.server: error: ${message}\n`, `args ${JSON.stringify(args)}`);
-    }),
-  );
+  for (const { args, message } of rows) {
+    const r = await runMain(args);
+    assert.deepEqual(r.exit, { code: 2, signal: null }, `args ${JSON.stringify(args)}: ${r.stderr}`);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr, `${USAGE}http.server: error: ${message}\n`, `args ${JSON.stringify(args)}`);
+  }
 });
 
 test("http.server --workers 2 serves from two worker processes on one port, banner once, and stops them all on SIGTERM", async (t) => {

@@ -121,7 +121,7 @@ function sameAsPythonFor(id: string, note: string, steps: Step[], onPython?: (ct
 }
 
 const SYMLINK_NOTE =
-  "(d) API.md Rule 4 / README: the file handler refuses symlinks that resolve outside its directory " +
+  "(d) docs/api-contract.md §4 / README: the file handler refuses symlinks that resolve outside its directory " +
   "(404, the very page CPython sends for a missing file) unless follow_symlinks is set; CPython follows them anywhere";
 
 /** (d): CPython serves what lies outside; ours is CPython's 404 for a missing file. */
@@ -138,7 +138,7 @@ function mimeDiffers(ours: string, python311: readonly string[]): Allowance {
   return {
     id: "e",
     note:
-      "(e) API.md 'MIME types': our table is CPython 3.14's defaults + mime-db, never the machine's " +
+      "(e) docs/api-contract.md 'MIME types': our table is CPython 3.14's defaults + mime-db, never the machine's " +
       "/etc/mime.types, which 3.11's mimetypes reads (and lets override its defaults)",
     check(ctx) {
       const p = ctx.py[0]!;
@@ -166,7 +166,7 @@ const ROWS: Row[] = [
     steps: get("/sub/?x=1"),
     allowed: sameAsPythonFor(
       "h",
-      "(h) API.md 'Which Python': CPython 3.12+ cuts the query and fragment off the listing's title; 3.11 shows /sub/?x=1",
+      "(h) docs/api-contract.md 'Which Python': CPython 3.12+ cuts the query and fragment off the listing's title; 3.11 shows /sub/?x=1",
       get("/sub/"),
       ({ py }) => assert.match(py[0]!.body.toString(), /<title>Directory listing for \/sub\/\?x=1<\/title>/),
     ),
@@ -273,7 +273,7 @@ const ROWS: Row[] = [
     steps: get("/sub%2f"),
     allowed: sameAsPythonFor(
       "g",
-      "(g) API.md 'Which Python': CPython 3.14 decodes before testing for the trailing slash and accepts %2f " +
+      "(g) docs/api-contract.md 'Which Python': CPython 3.14 decodes before testing for the trailing slash and accepts %2f " +
         "as one in the redirect test; 3.11 redirects /sub%2f to /sub%2f/",
       get("/sub/"),
       ({ py }) => assert.equal(header(py[0]!, "Location"), "/sub%2f/", "CPython 3.11 redirects"),
@@ -284,7 +284,7 @@ const ROWS: Row[] = [
     steps: get("/a.txt%2f"),
     allowed: sameAsPythonFor(
       "g",
-      "(g) API.md 'Which Python': CPython 3.14 tests for the trailing slash after decoding (gh-61528 / Issue17324), " +
+      "(g) docs/api-contract.md 'Which Python': CPython 3.14 tests for the trailing slash after decoding (gh-61528 / Issue17324), " +
         "so /a.txt%2f is /a.txt/ → 404; 3.11 tests before decoding and serves the file",
       get("/a.txt/"),
       ({ py }) => assert.equal(py[0]?.status, 200, "CPython 3.11 serves a.txt"),
@@ -295,7 +295,7 @@ const ROWS: Row[] = [
     steps: get("/a.txt%00"),
     allowed: sameAsPythonFor(
       "i",
-      "(i) API.md Rule 4: CPython's open() raises ValueError on the NUL, the handler dies and the client gets " +
+      "(i) docs/api-contract.md §4: CPython's open() raises ValueError on the NUL, the handler dies and the client gets " +
         "no response at all; ours answers the 404 CPython sends for a missing file",
       get("/no-such-file"),
       ({ pyRaw }) => assert.equal(pyRaw.length, 0, "CPython sends nothing"),
@@ -306,7 +306,7 @@ const ROWS: Row[] = [
     steps: get("/%ED%A0%80"),
     allowed: sameAsPythonFor(
       "i",
-      "(i) API.md Rule 4: CPython's open() raises UnicodeEncodeError on the lone surrogate U+D800, the handler " +
+      "(i) docs/api-contract.md §4: CPython's open() raises UnicodeEncodeError on the lone surrogate U+D800, the handler " +
         "dies and the client gets no response at all; ours answers the 404 CPython sends for a missing file",
       get("/no-such-file"),
       ({ pyRaw }) => assert.equal(pyRaw.length, 0, "CPython sends nothing"),
@@ -346,7 +346,7 @@ const ROWS: Row[] = [
     steps: get("/a.txt", ["If-None-Match: *"]),
     allowed: {
       id: "j",
-      note: "(j) API.md 'Extensions': where RFC 9110 and CPython disagree on If-None-Match: *, the RFC wins (304 for an existing file)",
+      note: "(j) docs/api-contract.md 'Extensions': where RFC 9110 and CPython disagree on If-None-Match: *, the RFC wins (304 for an existing file)",
       async check(ctx) {
         assert.equal(ctx.py[0]?.status, 200, "CPython ignores If-None-Match");
         ctx.same(await ctx.python(get("/a.txt", [`If-Modified-Since: ${FIXED_HTTP_DATE}`])), ctx.ours, "ours, against CPython's 304");
@@ -358,7 +358,7 @@ const ROWS: Row[] = [
     steps: get("/a.txt", ["Range: bytes=0-4"]),
     allowed: {
       id: "k",
-      note: "(k) API.md Rule 3: Range → 206 is an extension a client must ask for; CPython ignores Range",
+      note: "(k) docs/api-contract.md §3: Range → 206 is an extension a client must ask for; CPython ignores Range",
       check(ctx) {
         const p = ctx.py[0]!;
         const o = parseResponses(ctx.oursRaw)[0]!;
@@ -402,10 +402,10 @@ const ALLOW_LIST: readonly [id: string, row: string][] = [
 
 /** The generic allowances applied to every row by files-side-by-side.ts, with their reasons. */
 const GENERIC_ALLOWANCES: readonly [id: string, note: string][] = [
-  ["a", "API.md 'Extensions are on by default when they only add': ETag (weak, size-mtime) and Accept-Ranges: bytes follow Last-Modified; a 304 carries the ETag (RFC 9110 §15.4.5)"],
+  ["a", "docs/api-contract.md 'Extensions are on by default when they only add': ETag (weak, size-mtime) and Accept-Ranges: bytes follow Last-Modified; a 304 carries the ETag (RFC 9110 §15.4.5)"],
   ["b", "README: text types (text/*, JSON, XML, JavaScript, +json, +xml) get '; charset=utf-8' appended to CPython's Content-type"],
-  ["c", "API.md 'Which Python': 3.14's error page and listing carry the color-scheme style block (gh-123430), 3.11's do not; Content-Length differs by its length"],
-  ["f", "API.md 'Which Python': reason phrases renamed by RFC 9110 and CPython 3.13 (413, 414, 416, 422) are 3.14's"],
+  ["c", "docs/api-contract.md 'Which Python': 3.14's error page and listing carry the color-scheme style block (gh-123430), 3.11's do not; Content-Length differs by its length"],
+  ["f", "docs/api-contract.md 'Which Python': reason phrases renamed by RFC 9110 and CPython 3.13 (413, 414, 416, 422) are 3.14's"],
 ];
 
 // ---- the run ---------------------------------------------------------------------

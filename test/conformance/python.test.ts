@@ -8,7 +8,7 @@
  * Strategy: one table. Each row names a behaviour, gives the raw bytes (sent
  * in steps when the client must wait for an answer first) and the
  * `protocol_version`; a row may carry an allowance — a deliberate difference
- * (API.md Rule 4) or a 3.11-vs-3.14 one (API.md "Which Python") — which then
+ * (docs/api-contract.md §4) or a 3.11-vs-3.14 one (docs/api-contract.md "Which Python") — which then
  * says exactly what must hold instead of equality. After each row a sentinel
  * request goes to both servers, so the log lines in between belong to the row
  * without any sleep.
@@ -78,7 +78,7 @@ const once = (send: string | Buffer): Step[] => [{ send }];
 const ERROR_HEADERS = ["Server", "Date", "Connection", "Content-Type", "Content-Length"];
 
 /**
- * Rule 4: a request line CPython cannot parse gets its error page as a bare
+ * docs/api-contract.md §4: a request line CPython cannot parse gets its error page as a bare
  * body (its `request_version` is still HTTP/0.9 when it answers); ours puts
  * a real status line and the usual error headers before the same body.
  */
@@ -204,7 +204,7 @@ const ROWS: Row[] = [
     steps: once("GET / HTTP/1.x\r\n\r\n"),
     allowed: realStatusLine(
       "HTTP/1.0 400 Bad request version ('HTTP/1.x')",
-      "Rule 4: an unparsable request line gets a real status line; CPython 3.11 and 3.14 send the bare page",
+      "docs/api-contract.md §4: an unparsable request line gets a real status line; CPython 3.11 and 3.14 send the bare page",
     ),
   },
   {
@@ -213,7 +213,7 @@ const ROWS: Row[] = [
     steps: once("GET / HTTP/2.0\r\n\r\n"),
     allowed: realStatusLine(
       "HTTP/1.0 505 Invalid HTTP version (2.0)",
-      "Rule 4: CPython answers 505 before it sets request_version, so its page is bare; ours has a status line",
+      "docs/api-contract.md §4: CPython answers 505 before it sets request_version, so its page is bare; ours has a status line",
     ),
   },
   {
@@ -222,7 +222,7 @@ const ROWS: Row[] = [
     steps: once("POST /\r\n"),
     allowed: realStatusLine(
       "HTTP/1.0 400 Bad HTTP/0.9 request type ('POST')",
-      "Rule 4: only a genuine HTTP/0.9 GET gets a bare body; CPython sends this error page bare",
+      "docs/api-contract.md §4: only a genuine HTTP/0.9 GET gets a bare body; CPython sends this error page bare",
     ),
   },
   {
@@ -238,7 +238,7 @@ const ROWS: Row[] = [
     steps: once("GET\r\n"),
     allowed: realStatusLine(
       "HTTP/1.0 400 Bad request syntax ('GET')",
-      "Rule 4: an unparsable request line gets a real status line; CPython sends the bare page",
+      "docs/api-contract.md §4: an unparsable request line gets a real status line; CPython sends the bare page",
     ),
   },
   {
@@ -382,7 +382,7 @@ const ROWS: Row[] = [
     protocol: "HTTP/1.1",
     steps: once("GET /b HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /two HTTP/1.1\r\nConnection: close\r\n\r\n"),
     allowed: {
-      note: "Rule 4 / README: request framing is enforced; CPython reads the unread body as the next request line",
+      note: "docs/api-contract.md §4 / README: request framing is enforced; CPython reads the unread body as the next request line",
       response(py, ours) {
         const p = parseTranscript(py.raw);
         const o = parseTranscript(ours.raw);

@@ -10,7 +10,7 @@
  * (`Content-Length`), each side's framing is checked against the bytes it
  * sent, and only then are the things that must differ masked: `Date` and
  * `Server` values, and what CPython 3.11 (the Python on this machine) does
- * differently from 3.14 (the Python we follow, API.md "Which Python").
+ * differently from 3.14 (the Python we follow, docs/api-contract.md "Which Python").
  */
 
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
@@ -305,7 +305,7 @@ export function parseTranscript(raw: Buffer, opts: { head?: boolean } = {}): Res
 
 // ---- 3.11 → 3.14, and masks -------------------------------------------------
 
-/** The block CPython 3.14's error page has and 3.11's lacks (API.md "Which Python"). */
+/** The block CPython 3.14's error page has and 3.11's lacks (docs/api-contract.md "Which Python"). */
 export const STYLE_BLOCK = `        <style type="text/css">
             :root {
                 color-scheme: light dark;

@@ -5,6 +5,7 @@
 
 import { connect, type Socket } from "node:net";
 import { spawn } from "node:child_process";
+import type { TestContext } from "node:test";
 import type { BaseServer, RequestHandlerClass } from "../../src/server/base-server.js";
 import { ThreadingHTTPServer } from "../../src/server/http-server.js";
 
@@ -44,6 +45,22 @@ export async function serve<S extends BaseServer & { server_address: [string, nu
       await server.server_close();
     },
   };
+}
+
+/**
+ * `serve()` for one test: the server is shut down and closed when the test
+ * ends (`t.after`), pass or fail, instead of a try/finally in every test.
+ * Hooks run in the order they are added, so cleanup added after this call
+ * (stopping a LogCapture, say) runs after the server is closed.
+ */
+export async function serveFor<S extends BaseServer & { server_address: [string, number] } = ThreadingHTTPServer>(
+  t: TestContext,
+  Handler: unknown,
+  options: { ServerClass?: ServerClass<S>; host?: string; poll_interval?: number } = {},
+): Promise<Running<S>> {
+  const running = await serve<S>(Handler, options);
+  t.after(() => running.close());
+  return running;
 }
 
 /** Opens a connection and resolves once connected. */

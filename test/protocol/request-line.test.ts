@@ -7,8 +7,8 @@
  * text it puts in its message). The table is checked against our parser, and
  * then side by side against the installed CPython: every row is run through
  * the real `parse_request` in one batched `python3` process, and ours must
- * agree, except for the rows in `OURS_ONLY` (our control-byte rule, API.md
- * Rule 4). No difference between 3.11 and 3.14 is known in this logic.
+ * agree, except for the rows in `OURS_ONLY` (our control-byte rule, docs/api-contract.md
+ * §4). No difference between 3.11 and 3.14 is known in this logic.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -134,7 +134,7 @@ const ROWS: readonly Row[] = [
 
 /**
  * Rows where we deliberately differ from CPython: a control byte inside a word
- * (API.md Rule 4). CPython accepts the first ones and, for the HTTP/0.9 POST,
+ * (docs/api-contract.md §4). CPython accepts the first ones and, for the HTTP/0.9 POST,
  * refuses with "Bad HTTP/0.9 request type" where we say "Bad request syntax".
  */
 const OURS_ONLY: ReadonlySet<string> = new Set([

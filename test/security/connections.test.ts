@@ -22,9 +22,9 @@ import { getTestCerts } from "../helpers/certs.js";
 import { BaseHTTPRequestHandler } from "../../src/handler/base-handler.js";
 import { SocketReader } from "../../src/handler/rfile.js";
 import { RECEIVE_HIGH_WATER } from "../../src/protocol/limits.js";
-import { defaultMaxConnections } from "../../src/server/base-server.js";
+import { defaultMaxConnections } from "../../src/server/connection-cap.js";
 import { ThreadingHTTPServer } from "../../src/server/http-server.js";
-import { closed, exchange, LogCapture, open, readUntil, serve, splitResponse, type Running } from "../helpers/net.js";
+import { closed, exchange, LogCapture, open, readUntil, serve, serveFor, splitResponse, type Running } from "../helpers/net.js";
 
 /** Answers `hello <path>`; `/big` streams `BIG` bytes with awaited writes; `/echo` reads the body. */
 class App extends BaseHTTPRequestHandler {
@@ -97,18 +97,19 @@ describe("slow clients", { timeout: 60_000 }, () => {
     const drips: NodeJS.Timeout[] = [];
     try {
       const slow: { socket: Socket; got: Promise<Buffer> }[] = [];
-      for (let i = 0; i < 40; i++) {
-        const socket = await open(s.port);
+      // Connect all 40 first (header_timeout counts from a head's first byte), then start the heads.
+      const sockets = await Promise.all(Array.from({ length: 40 }, () => open(s.port)));
+      await eventually(() => s.server._connectionCount === 40, "40 slow connections open");
+      for (const socket of sockets) {
         socket.on("error", () => {});
+        slow.push({ socket, got: collect(socket) });
         socket.write("GET / HTTP/1.1\r\nHost: x\r\n");
         // One header byte every 20 ms, forever: only the server can end this.
         const timer = setInterval(() => {
           if (!socket.destroyed && socket.writable) socket.write("X");
         }, 20);
         drips.push(timer);
-        slow.push({ socket, got: collect(socket) });
       }
-      await eventually(() => s.server._connectionCount === 40, "40 slow connections open");
       const r = await get(s.port, "/normal");
       assert.equal(r.status, "HTTP/1.1 200 OK");
       assert.equal(r.body, "hello /normal");
@@ -122,61 +123,53 @@ describe("slow clients", { timeout: 60_000 }, () => {
     }
   });
 
-  test("a body that stops arriving is cut off after body_timeout; the server keeps serving", async () => {
+  test("a body that stops arriving is cut off after body_timeout; the server keeps serving", async (t) => {
     const log = quiet();
     class Impatient extends App {
       override body_timeout = 0.3;
     }
-    const s = await serve(Impatient);
-    try {
-      const socket = await open(s.port);
-      socket.write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
-      await closed(socket);
-      await log.waitFor(/Request timed out/);
-      await eventually(() => s.server._connectionCount === 0, "the connection is gone");
-      assert.equal((await get(s.port)).status, "HTTP/1.1 200 OK");
-    } finally {
-      await s.close();
-      log.stop();
-    }
+    const s = await serveFor(t, Impatient);
+    t.after(() => log.stop());
+    const socket = await open(s.port);
+    socket.write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
+    await closed(socket);
+    await log.waitFor(/Request timed out/);
+    await eventually(() => s.server._connectionCount === 0, "the connection is gone");
+    assert.equal((await get(s.port)).status, "HTTP/1.1 200 OK");
   });
 
-  test("a client that stops reading a 1 GB response: the server buffers a bounded amount and closes after send_timeout", async () => {
+  test("a client that stops reading a 1 GB response: the server buffers a bounded amount and closes after send_timeout", async (t) => {
     const log = quiet();
     class Brief extends App {
       override send_timeout = 0.5;
     }
-    const s = await serve(Brief);
-    try {
-      const socket = await open(s.port);
-      socket.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
-      await readUntil(socket, (b) => b.length > 0);
-      socket.pause(); // stop reading: the kernel buffers fill, then the server's
-      const server = onlySocket(s);
-      let maxPending = 0;
-      const done = closed(server);
-      // Sample what the server holds for this socket until it gives up.
-      while (!server.destroyed) {
-        maxPending = Math.max(maxPending, server.writableLength);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      await done;
-      assert.ok(maxPending <= 1024 * 1024, `the server held ${maxPending} bytes for one connection`);
-      assert.ok(server.bytesWritten < 256 * 1024 ** 2, `only what the kernel took left: ${server.bytesWritten}`);
-      socket.destroy();
-      await eventually(() => s.server._connectionCount === 0, "the connection is gone");
-      assert.equal((await get(s.port)).status, "HTTP/1.1 200 OK");
-    } finally {
-      await s.close();
-      log.stop();
+    const s = await serveFor(t, Brief);
+    t.after(() => log.stop());
+    const socket = await open(s.port);
+    socket.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+    await readUntil(socket, (b) => b.length > 0);
+    socket.pause(); // stop reading: the kernel buffers fill, then the server's
+    const server = onlySocket(s);
+    let maxPending = 0;
+    const done = closed(server);
+    // Sample what the server holds for this socket until it gives up.
+    while (!server.destroyed) {
+      maxPending = Math.max(maxPending, server.writableLength);
+      await new Promise((r) => setTimeout(r, 5));
     }
+    await done;
+    assert.ok(maxPending <= 1024 * 1024, `the server held ${maxPending} bytes for one connection`);
+    assert.ok(server.bytesWritten < 256 * 1024 ** 2, `only what the kernel took left: ${server.bytesWritten}`);
+    socket.destroy();
+    await eventually(() => s.server._connectionCount === 0, "the connection is gone");
+    assert.equal((await get(s.port)).status, "HTTP/1.1 200 OK");
   });
 });
 
 describe("idle and many clients", { timeout: 60_000 }, () => {
   test("300 idle keep-alive connections are held while a normal request succeeds; all are closed after keep_alive_timeout", async () => {
     const log = quiet();
-    // Long enough that opening 300 connections on a loaded machine cannot outlast it.
+    // Long enough that opening 300 connections (at once) on a loaded machine cannot outlast it.
     class Patient extends App {
       override keep_alive_timeout = 4;
     }
@@ -184,13 +177,18 @@ describe("idle and many clients", { timeout: 60_000 }, () => {
     const sockets: Socket[] = [];
     const answered: Promise<Buffer>[] = [];
     try {
-      for (let i = 0; i < 300; i++) {
-        const socket = await open(s.port);
-        socket.on("error", () => {});
-        answered.push(readUntil(socket, (b) => b.toString().endsWith("hello /")));
-        socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        sockets.push(socket);
-      }
+      // All at once: opening them one after another could outlast keep_alive_timeout on a busy machine.
+      await Promise.all(
+        Array.from({ length: 300 }, async () => {
+          const socket = await open(s.port);
+          socket.on("error", () => {});
+          sockets.push(socket);
+          const answer = readUntil(socket, (b) => b.toString().endsWith("hello /"));
+          answered.push(answer);
+          socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+          await answer;
+        }),
+      );
       await Promise.all(answered);
       assert.equal(s.server._connectionCount, 300);
       const r = await get(s.port, "/normal");
@@ -307,120 +305,104 @@ describe("idle and many clients", { timeout: 60_000 }, () => {
 });
 
 describe("rude clients", { timeout: 60_000 }, () => {
-  test("resets mid-head, mid-body and mid-response: no connection is left behind and the server keeps serving", async () => {
+  test("resets mid-head, mid-body and mid-response: no connection is left behind and the server keeps serving", async (t) => {
     const log = quiet();
-    const s = await serve(App);
-    try {
-      for (const [what, bytes, waitForResponse] of [
-        ["mid-head", "GET / HTTP/1.1\r\nHost: x\r\nX-Partial: ab", false],
-        ["mid-body", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc", false],
-        ["mid-response", "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", true],
-      ] as const) {
-        for (let i = 0; i < 10; i++) {
-          const socket = await open(s.port);
-          socket.on("error", () => {});
-          socket.write(bytes);
-          if (waitForResponse) await readUntil(socket, (b) => b.length >= 1024 * 1024);
-          else await eventually(() => s.server._activeSockets.some((c) => (SocketReader._of(c)?._buffered ?? 0) > 0 || SocketReader._of(c)?._phase === "body"), `${what}: the server has the bytes`);
-          socket.resetAndDestroy();
-          await eventually(() => s.server._connectionCount === 0, `${what} #${i}: the server let go of the connection`);
-        }
-        assert.equal((await get(s.port, "/after")).body, "hello /after", what);
+    const s = await serveFor(t, App);
+    t.after(() => log.stop());
+    for (const [what, bytes, waitForResponse] of [
+      ["mid-head", "GET / HTTP/1.1\r\nHost: x\r\nX-Partial: ab", false],
+      ["mid-body", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc", false],
+      ["mid-response", "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", true],
+    ] as const) {
+      for (let i = 0; i < 10; i++) {
+        const socket = await open(s.port);
+        socket.on("error", () => {});
+        socket.write(bytes);
+        if (waitForResponse) await readUntil(socket, (b) => b.length >= 1024 * 1024);
+        else await eventually(() => s.server._activeSockets.some((c) => (SocketReader._of(c)?._buffered ?? 0) > 0 || SocketReader._of(c)?._phase === "body"), `${what}: the server has the bytes`);
+        socket.resetAndDestroy();
+        await eventually(() => s.server._connectionCount === 0, `${what} #${i}: the server let go of the connection`);
       }
-      assert.ok(!log.lines.some((l) => l.includes("Exception occurred")), log.lines.join("\n"));
-    } finally {
-      await s.close();
-      log.stop();
+      assert.equal((await get(s.port, "/after")).body, "hello /after", what);
     }
+    assert.ok(!log.lines.some((l) => l.includes("Exception occurred")), log.lines.join("\n"));
   });
 
-  test("a 1 MB header block gets 431 once the limit is passed, without waiting for (or buffering) the rest", async () => {
+  test("a 1 MB header block gets 431 once the limit is passed, without waiting for (or buffering) the rest", async (t) => {
     const log = quiet();
-    const s = await serve(App);
-    try {
-      const socket = await open(s.port);
-      socket.on("error", () => {});
-      const line = `X-Fill: ${"a".repeat(16_000)}\r\n`;
-      socket.write("GET / HTTP/1.1\r\nHost: x\r\n");
-      // 300 KB of a 1 MB head: past the 256 KiB limit, with no end in sight.
-      let sent = 0;
-      const answer = readUntil(socket, (b) => b.includes("\r\n\r\n"));
-      while (sent < 300 * 1024) {
-        socket.write(line);
-        sent += line.length;
-      }
-      const got = (await answer).toString("latin1");
-      assert.match(got, /^HTTP\/1\.1 431 Request header fields too large\r\n/);
-      assert.match(got, /\r\nConnection: close\r\n/);
-      // What the server still receives is read and discarded, never buffered.
-      for (let i = 0; i < 44 && !socket.destroyed; i++) socket.write(line);
-      const reader = s.server._activeSockets.map((c) => SocketReader._of(c)).find((r) => r !== undefined);
-      assert.ok((reader?._buffered ?? 0) <= RECEIVE_HIGH_WATER + 64 * 1024, `buffered ${reader?._buffered}`);
-      socket.end();
-      await closed(socket);
-      await eventually(() => s.server._connectionCount === 0, "the connection is closed");
-    } finally {
-      await s.close();
-      log.stop();
+    const s = await serveFor(t, App);
+    t.after(() => log.stop());
+    const socket = await open(s.port);
+    socket.on("error", () => {});
+    const line = `X-Fill: ${"a".repeat(16_000)}\r\n`;
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    // 300 KB of a 1 MB head: past the 256 KiB limit, with no end in sight.
+    let sent = 0;
+    const answer = readUntil(socket, (b) => b.includes("\r\n\r\n"));
+    while (sent < 300 * 1024) {
+      socket.write(line);
+      sent += line.length;
     }
+    const got = (await answer).toString("latin1");
+    assert.match(got, /^HTTP\/1\.1 431 Request header fields too large\r\n/);
+    assert.match(got, /\r\nConnection: close\r\n/);
+    // What the server still receives is read and discarded, never buffered.
+    for (let i = 0; i < 44 && !socket.destroyed; i++) socket.write(line);
+    const reader = s.server._activeSockets.map((c) => SocketReader._of(c)).find((r) => r !== undefined);
+    assert.ok((reader?._buffered ?? 0) <= RECEIVE_HIGH_WATER + 64 * 1024, `buffered ${reader?._buffered}`);
+    socket.end();
+    await closed(socket);
+    await eventually(() => s.server._connectionCount === 0, "the connection is closed");
   });
 
-  test("a pipelining flood from a client that does not read: input and output buffered per connection stay bounded", async () => {
+  test("a pipelining flood from a client that does not read: input and output buffered per connection stay bounded", async (t) => {
     const log = quiet();
     class Brief extends App {
       override send_timeout = 0.5;
     }
-    const s = await serve(Brief);
-    try {
-      const socket = await open(s.port);
-      socket.on("error", () => {});
-      socket.pause();
-      const one = `GET /${"p".repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`;
-      const flood = Buffer.from(one.repeat(Math.ceil((16 * 1024 ** 2) / one.length)));
-      socket.write(flood);
-      await eventually(() => s.server._activeSockets.length === 1, "served");
-      const server = onlySocket(s);
-      const reader = SocketReader._of(server)!;
-      let maxIn = 0;
-      let maxOut = 0;
-      while (!server.destroyed) {
-        maxIn = Math.max(maxIn, reader._buffered);
-        maxOut = Math.max(maxOut, server.writableLength);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      assert.ok(maxIn <= RECEIVE_HIGH_WATER + 128 * 1024, `input buffered: ${maxIn}`);
-      assert.ok(maxOut <= 1024 * 1024, `output buffered: ${maxOut}`);
-      assert.ok(server.bytesRead < flood.length, "the server stopped reading the flood");
-      socket.destroy();
-      await eventually(() => s.server._connectionCount === 0, "the connection is gone");
-    } finally {
-      await s.close();
-      log.stop();
+    const s = await serveFor(t, Brief);
+    t.after(() => log.stop());
+    const socket = await open(s.port);
+    socket.on("error", () => {});
+    socket.pause();
+    const one = `GET /${"p".repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const flood = Buffer.from(one.repeat(Math.ceil((16 * 1024 ** 2) / one.length)));
+    socket.write(flood);
+    await eventually(() => s.server._activeSockets.length === 1, "served");
+    const server = onlySocket(s);
+    const reader = SocketReader._of(server)!;
+    let maxIn = 0;
+    let maxOut = 0;
+    while (!server.destroyed) {
+      maxIn = Math.max(maxIn, reader._buffered);
+      maxOut = Math.max(maxOut, server.writableLength);
+      await new Promise((r) => setTimeout(r, 5));
     }
+    assert.ok(maxIn <= RECEIVE_HIGH_WATER + 128 * 1024, `input buffered: ${maxIn}`);
+    assert.ok(maxOut <= 1024 * 1024, `output buffered: ${maxOut}`);
+    assert.ok(server.bytesRead < flood.length, "the server stopped reading the flood");
+    socket.destroy();
+    await eventually(() => s.server._connectionCount === 0, "the connection is gone");
   });
 
-  test("2,000 sequential keep-alive requests on one connection: one connection, no listener or buffer growth", async () => {
+  test("2,000 sequential keep-alive requests on one connection: one connection, no listener or buffer growth", async (t) => {
     const log = quiet();
-    const s = await serve(App);
-    try {
-      const socket = await open(s.port);
-      const ask = async (i: number): Promise<void> => {
-        socket.write(`GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
-        await readUntil(socket, (b) => b.toString().endsWith(`hello /${i}`));
-      };
-      await ask(0);
-      const server = onlySocket(s);
-      const listeners = (): number[] => ["data", "end", "close", "error", "drain"].map((e) => server.listenerCount(e));
-      const before = listeners();
-      for (let i = 1; i < 2000; i++) await ask(i);
-      assert.deepEqual(listeners(), before, "listeners per event, before and after");
-      assert.equal(s.server._connectionCount, 1);
-      assert.equal(SocketReader._of(server)!._buffered, 0);
-      socket.destroy();
-      await eventually(() => s.server._connectionCount === 0, "the connection is gone");
-    } finally {
-      await s.close();
-      log.stop();
-    }
+    const s = await serveFor(t, App);
+    t.after(() => log.stop());
+    const socket = await open(s.port);
+    const ask = async (i: number): Promise<void> => {
+      socket.write(`GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await readUntil(socket, (b) => b.toString().endsWith(`hello /${i}`));
+    };
+    await ask(0);
+    const server = onlySocket(s);
+    const listeners = (): number[] => ["data", "end", "close", "error", "drain"].map((e) => server.listenerCount(e));
+    const before = listeners();
+    for (let i = 1; i < 2000; i++) await ask(i);
+    assert.deepEqual(listeners(), before, "listeners per event, before and after");
+    assert.equal(s.server._connectionCount, 1);
+    assert.equal(SocketReader._of(server)!._buffered, 0);
+    socket.destroy();
+    await eventually(() => s.server._connectionCount === 0, "the connection is gone");
   });
 });

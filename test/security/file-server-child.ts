@@ -11,6 +11,7 @@
 import type { Socket } from "node:net";
 import type { ClientAddress, HandlerServer } from "../../src/handler/base-handler.js";
 import { ThreadingHTTPServer } from "../../src/server/http-server.js";
+import { _fileCacheConfig } from "../../src/static/file-cache.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 
 const directory = process.argv[2];
@@ -19,6 +20,10 @@ const max = process.argv[3];
 if (directory !== undefined) await main(directory);
 
 async function main(directory: string): Promise<void> {
+  // Every request goes to the file system (what these tests are about): a file
+  // older than racyMs would otherwise be served from memory, with no
+  // descriptor to run out of, and a slow machine makes every file that old.
+  _fileCacheConfig.racyMs = Infinity;
   class Handler extends SimpleHTTPRequestHandler {
     override protocol_version = "HTTP/1.1";
     override keep_alive_timeout = 60;

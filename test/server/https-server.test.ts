@@ -46,7 +46,7 @@ const skipCurl = await needs("curl", ["--version"]);
 const skipPython = await needs("python3", ["-c", "import ssl, http.client"]);
 
 /** Longest any single wait in this file may take before the test fails. */
-const WAIT_MS = 5_000;
+const WAIT_MS = 15_000;
 
 /** Resolves with `p`, or rejects after `ms` naming `what`. */
 function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {

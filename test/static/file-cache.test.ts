@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { chmod, mkdtemp, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { _clearFileCache, _fileCacheConfig, _fileCacheInfo, SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
+import { _clearFileCache, _fileCacheConfig, _fileCacheInfo } from "../../src/static/file-cache.js";
+import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 import { exchange, LogCapture, serve, splitResponse } from "../helpers/net.js";
 
 const OLD = new Date("2020-01-02T03:04:05Z");

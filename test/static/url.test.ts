@@ -8,7 +8,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { fsDecode, fsEncode, hasLoneSurrogate, quote, unquote } from "../../src/static/url.js";
+import { fsDecode, fsEncode, hasLoneSurrogate, quote, splitTarget, unquote } from "../../src/static/url.js";
 import { NO_PYTHON, runPython } from "./run-python.js";
 
 /**
@@ -184,4 +184,24 @@ describe("side by side with CPython's urllib.parse and os.fs*code", () => {
     });
     assert.deepEqual(bad.slice(0, 20), []);
   });
+});
+
+describe("splitTarget()", () => {
+  const ROWS: [target: string, path: string, query: string, fragment: string][] = [
+    ["/a/b", "/a/b", "", ""],
+    ["/a?x=1", "/a", "x=1", ""],
+    ["/a#top", "/a", "", "top"],
+    ["/a?x#y", "/a", "x", "y"],
+    ["/a#y?x", "/a", "", "y?x"],
+    ["/a?", "/a", "", ""],
+    ["http://example.com/dir?q", "/dir", "q", ""],
+    ["http://evil.example", "/", "", ""],
+    ["HTTPS://h:8000/d#f", "/d", "", "f"],
+    ["//evil.example/d", "//evil.example/d", "", ""],
+  ];
+  for (const [target, path, query, fragment] of ROWS) {
+    test(`splitTarget(${JSON.stringify(target)})`, () => {
+      assert.deepEqual(splitTarget(target), { path, query, fragment });
+    });
+  }
 });

@@ -1,14 +1,36 @@
 /**
- * `translatePath()` and `normpath()`: a hostile table (every row must stay
- * inside the served directory), a property over arbitrary request paths, and
- * the same rows run through CPython's own
- * `SimpleHTTPRequestHandler.translate_path` in one python3 process.
+ * The confinement module: `translatePath()` and `normpath()` (a hostile table
+ * where every row must stay inside the served directory, a property over
+ * arbitrary request paths, and the same rows run through CPython's own
+ * `SimpleHTTPRequestHandler.translate_path` in one python3 process); the
+ * name-by-name comparisons `isInside()`, `namesBelow()`/`isBelow()` and
+ * `hasHiddenName()`; and the whole chain on a real tree (Go's
+ * `TestServeFile_DotDot`): `..` in every spelling, backslashes, `//`, NUL,
+ * encoded slashes, symlinks out, and siblings whose names extend the root's.
  */
 
-import { test, describe } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
-import { containsNul, normpath, translatePath } from "../../src/static/translate-path.js";
+import {
+  closeFile,
+  containsNul,
+  hasHiddenName,
+  isBelow,
+  isInside,
+  namesBelow,
+  normpath,
+  openConfined,
+  realPathInside,
+  realPathInsideSync,
+  rootRealPath,
+  translatePath,
+} from "../../src/static/confine.js";
+import { NotServable, toHttpError } from "../../src/static/fs-errors.js";
 import { NO_PYTHON, runPython } from "./run-python.js";
 
 /**
@@ -196,7 +218,7 @@ describe("normpath()", () => {
  */
 const PY311_DIFFERS: Record<string, string> = {
   "%2f at the end is a trailing slash":
-    "3.11 decides the trailing slash before unquoting, so %2f does not count; 3.14 decides after (API.md: '%2f counting as a trailing slash')",
+    "3.11 decides the trailing slash before unquoting, so %2f does not count; 3.14 decides after (docs/api-contract.md: '%2f counting as a trailing slash')",
   "%2e%2e%2f at the end": "same as above: 3.11 sees no trailing slash in the raw path",
   "space after the slash is a name": "3.11 tests path.rstrip().endswith('/'), so trailing whitespace hides a slash; 3.14 tests the decoded path as is",
   "empty directory and / stay relative": "deliberate: CPython (3.11 and 3.14) returns '/', the filesystem root, when directory is ''",
@@ -231,5 +253,215 @@ describe("translatePath() side by side with CPython", () => {
       }
     });
     assert.deepEqual(mismatches, []);
+  });
+});
+
+// ---- the whole confinement: lexical, real path, hidden names ------------------------------
+
+describe("isInside() compares real paths name by name", () => {
+  const ROWS: [child: string, parent: string, want: boolean][] = [
+    ["/tmp/x/www", "/tmp/x/www", true],
+    ["/tmp/x/www/a", "/tmp/x/www", true],
+    ["/tmp/x/www/a/b", "/tmp/x/www/", true],
+    ["/tmp/x/www2", "/tmp/x/www", false],
+    ["/tmp/x/www2/a", "/tmp/x/www", false],
+    ["/tmp/x/www-secret/key", "/tmp/x/www", false],
+    ["/tmp/x/www-secret", "/tmp/x/www/", false],
+    ["/tmp/x/ww", "/tmp/x/www", false],
+    ["/tmp/x", "/tmp/x/www", false],
+    ["/tmp/x/wwW", "/tmp/x/www", false],
+    ["/etc/passwd", "/", true],
+    ["/", "/", true],
+    ["/tmp/x/www\u00e9", "/tmp/x/www", false],
+  ];
+  for (const [child, parent, want] of ROWS) {
+    test(`isInside(${JSON.stringify(child)}, ${JSON.stringify(parent)}) is ${want}`, () => {
+      assert.equal(isInside(Buffer.from(child), Buffer.from(parent)), want);
+    });
+  }
+  test("isInside() on bytes that are not UTF-8", () => {
+    const root = Buffer.from("/srv/\xff", "latin1");
+    assert.equal(isInside(Buffer.from("/srv/\xff/a", "latin1"), root), true);
+    assert.equal(isInside(Buffer.from("/srv/\xff\xfe", "latin1"), root), false);
+  });
+});
+
+describe("isBelow() and namesBelow() compare translated paths name by name", () => {
+  const ROWS: [child: string, parent: string, below: string[] | null][] = [
+    ["/srv/www/cgi-bin/x.sh", "/srv/www/cgi-bin", ["x.sh"]],
+    ["/srv/www/cgi-bin/", "/srv/www/cgi-bin", []],
+    ["/srv/www/cgi-bin", "/srv/www/cgi-bin/", []],
+    ["/srv/www/cgi-bin2/x.sh", "/srv/www/cgi-bin", null],
+    ["/srv/www/cgi-bin-old/x.sh", "/srv/www/cgi-bin", null],
+    ["/srv/www2/x", "/srv/www", null],
+    ["/srv/www-secret/x", "/srv/www", null],
+    ["cgi-bin/x.sh", "cgi-bin", ["x.sh"]],
+    ["cgi-bin/x.sh", "/cgi-bin", null],
+    ["./a/b", "", ["a", "b"]],
+    ["a/.hidden", ".", ["a", ".hidden"]],
+  ];
+  for (const [child, parent, below] of ROWS) {
+    test(`namesBelow(${JSON.stringify(child)}, ${JSON.stringify(parent)})`, () => {
+      assert.deepEqual(namesBelow(child, parent), below);
+      assert.equal(isBelow(child, parent), below !== null && below.length > 0);
+    });
+  }
+});
+
+describe("hasHiddenName() looks only at names below the directory", () => {
+  const ROWS: [target: string, dir: string, want: boolean][] = [
+    ["/.env", "/srv/www", true],
+    ["/.git/config", "/srv/www", true],
+    ["/a/.ssh/", "/srv/www", true],
+    ["/a/b.txt", "/srv/www", false],
+    ["/%2eenv", "/srv/www", true],
+    ["/..%2f.env", "/srv/www", true],
+    ["/.", "/srv/www", false],
+    ["/...", "/srv/www", true],
+    ["/a.b/c", "/srv/www", false],
+    ["/x", "/srv/.hidden/www", false],
+    ["/x", "/srv/www/", false],
+    ["/", "", false],
+    ["/.env", "", true],
+  ];
+  for (const [target, dir, want] of ROWS) {
+    test(`hasHiddenName(translatePath(${JSON.stringify(target)}), ${JSON.stringify(dir)}) is ${want}`, () => {
+      assert.equal(hasHiddenName(translatePath(target, dir), dir), want);
+    });
+  }
+});
+
+/**
+ * The hostile table of Go's `TestServeFile_DotDot`, run through the whole
+ * confinement as `send_head()` runs it: translate, refuse hidden names (when
+ * asked), open, check the descriptor's real path. The served root is
+ * `<tmp>/x/www`; its siblings `www2` and `www-secret` share its name as a
+ * prefix and hold secrets, reachable only through symlinks inside the root.
+ */
+describe("confinement: hostile paths against a root with look-alike siblings", () => {
+  let base: string;
+  let root: string;
+  const SECRET = "SECRET-do-not-serve";
+
+  before(async () => {
+    base = await mkdtemp(join(tmpdir(), "confine-"));
+    root = join(base, "x", "www");
+    await mkdir(join(root, "sub"), { recursive: true });
+    await mkdir(join(base, "x", "www2"));
+    await mkdir(join(base, "x", "www-secret"));
+    await writeFile(join(root, "in.txt"), "inside");
+    await writeFile(join(root, "sub", "b.txt"), "in sub");
+    await writeFile(join(root, ".env"), "hidden");
+    await mkdir(join(root, ".git"));
+    await writeFile(join(root, ".git", "config"), "hidden too");
+    await writeFile(join(root, "a\\b"), "backslash name");
+    await writeFile(join(base, "x", "www2", "key"), SECRET);
+    await writeFile(join(base, "x", "www-secret", "key"), SECRET);
+    await writeFile(join(base, "x", "top.txt"), SECRET);
+    await symlink("../www2", join(root, "to-www2"));
+    await symlink(join(base, "x", "www-secret", "key"), join(root, "abs-secret"));
+    await symlink("../www-secret/key", join(root, "rel-secret"));
+    await symlink("in.txt", join(root, "link-in"));
+    await symlink("sub", join(root, "link-sub"));
+    await symlink(root, join(base, "x", "www-link"));
+  });
+
+  after(() => rm(base, { recursive: true, force: true }));
+
+  /** `served` with the file's content, or `refused` (a 404 after `toHttpError()`). */
+  const ROWS: { target: string; want: string | "refused"; hidden?: true }[] = [
+    { target: "/in.txt", want: "inside" },
+    { target: "/sub/b.txt", want: "in sub" },
+    { target: "/link-in", want: "inside" },
+    { target: "/link-sub/b.txt", want: "in sub" },
+    { target: "/../www2/key", want: "refused" },
+    { target: "/../www-secret/key", want: "refused" },
+    { target: "/../top.txt", want: "refused" },
+    { target: "/%2e%2e/www2/key", want: "refused" },
+    { target: "/%2E%2E/%2e%2e/x/www-secret/key", want: "refused" },
+    { target: "/..%2fwww2%2fkey", want: "refused" },
+    { target: "/sub/..%2F..%2Fwww-secret%2Fkey", want: "refused" },
+    { target: "/..%252fwww2/key", want: "refused" },
+    { target: "/..\\www2\\key", want: "refused" },
+    { target: "/a%5cb", want: "backslash name" },
+    { target: "/a\\b", want: "backslash name" },
+    { target: "//in.txt", want: "inside" },
+    { target: "//../www2/key", want: "refused" },
+    { target: "///..//..//www-secret//key", want: "refused" },
+    { target: "/in.txt%00", want: "refused" },
+    { target: "/in.txt%00.html", want: "refused" },
+    { target: "/%00/../../www2/key", want: "refused" },
+    { target: "/to-www2/key", want: "refused" },
+    { target: "/to-www2/", want: "refused" },
+    { target: "/abs-secret", want: "refused" },
+    { target: "/rel-secret", want: "refused" },
+    { target: "/sub/../rel-secret", want: "refused" },
+    { target: "/.env", want: "hidden", hidden: true },
+    { target: "/.git/config", want: "hidden too", hidden: true },
+    { target: "/%2egit/config", want: "hidden too", hidden: true },
+    { target: "/sub/..%2f.env", want: "hidden", hidden: true },
+  ];
+
+  /** The body `send_head()` would serve for `target`, or `refused`. */
+  async function serve(target: string, directory: string, excludeDotfiles: boolean): Promise<string> {
+    const path = translatePath(target, directory);
+    if (excludeDotfiles && hasHiddenName(path, directory)) return "refused";
+    const opened = await openConfined(path, () => rootRealPath(directory));
+    if ("error" in opened) {
+      assert.equal(toHttpError(opened.error, "File not found").status, 404, `${target}: ${String(opened.error)}`);
+      return "refused";
+    }
+    try {
+      return opened.stats.isFile() ? readFileSync(opened.fd, "utf8") : "a directory";
+    } finally {
+      closeFile(opened.fd);
+    }
+  }
+
+  for (const row of ROWS) {
+    test(`${JSON.stringify(row.target)} → ${row.want === "refused" ? "refused" : "served"}`, async () => {
+      for (const directory of [root, root + "/", join(base, "x", "www-link")]) {
+        assert.equal(await serve(row.target, directory, false), row.want, `directory ${directory}`);
+        const hiddenWant = row.hidden ? "refused" : row.want;
+        assert.equal(await serve(row.target, directory, true), hiddenWant, `directory ${directory}, exclude_dotfiles`);
+      }
+    });
+  }
+
+  test("openConfined() without a root (follow_symlinks) opens what a symlink leads to, but the lexical rules hold", async () => {
+    const opened = await openConfined(translatePath("/to-www2/key", root), null);
+    assert.ok(!("error" in opened));
+    assert.equal(readFileSync(opened.fd, "utf8"), SECRET);
+    closeFile(opened.fd);
+    const climbed = await openConfined(translatePath("/../www2/key", root), null);
+    assert.ok("error" in climbed);
+  });
+
+  test("realPathInside() and realPathInsideSync() refuse the siblings and symlinks to them", async () => {
+    const rows: [path: string, want: boolean][] = [
+      [join(root, "sub"), true],
+      [join(root, "link-sub"), true],
+      [join(root, "to-www2"), false],
+      [join(root, "abs-secret"), false],
+      [join(base, "x", "www2"), false],
+      [join(base, "x", "www-secret", "key"), false],
+      [join(root, "missing"), false],
+      [join(root, "a\0b"), false],
+    ];
+    for (const [path, want] of rows) {
+      assert.equal(await realPathInside(path, () => rootRealPath(root)), want, path);
+      assert.equal(realPathInsideSync(path, root), want, `${path} (sync)`);
+    }
+  });
+
+  test("a file swapped for a symlink after translation is refused at open (the descriptor's real path)", async () => {
+    const swap = join(root, "swap.txt");
+    await writeFile(swap, "public");
+    const path = translatePath("/swap.txt", root);
+    await rm(swap);
+    await symlink(join(base, "x", "www2", "key"), swap);
+    const opened = await openConfined(path, () => rootRealPath(root));
+    assert.ok("error" in opened, "refused");
+    assert.ok(opened.error instanceof NotServable);
   });
 });
