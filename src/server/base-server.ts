@@ -28,6 +28,7 @@ import { SocketReader } from "../handler/rfile.js";
 import { LINGER_TIMEOUT } from "../protocol/limits.js";
 import type { AddressFamily, ServerAddress } from "./address.js";
 import { ConnectionCap, defaultMaxConnections } from "./connection-cap.js";
+import { LingerWheel } from "./linger-wheel.js";
 
 /** The handler interface the server drives. */
 export interface RequestHandler {
@@ -90,6 +91,8 @@ export class BaseServer {
   #closing = false;
   /** Counts connections against `max_connections` (connection-cap.ts). */
   readonly #cap = new ConnectionCap();
+  /** Deadlines of connections lingering after their response (one coarse timer, not one per connection). */
+  readonly #linger = new LingerWheel((request) => this.close_request(request), (LINGER_TIMEOUT * 1000) / 2);
 
   constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) {
     this.server_address = [server_address[0], server_address[1]];
@@ -298,9 +301,7 @@ export class BaseServer {
   shutdown_request(request: Socket): void {
     if (request.destroyed) return;
     request.end();
-    const timer = setTimeout(() => this.close_request(request), LINGER_TIMEOUT * 1000);
-    timer.unref();
-    request.once("close", () => clearTimeout(timer));
+    this.#linger.add(request);
     if (request.isPaused()) request.resume();
   }
 
