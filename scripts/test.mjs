@@ -38,6 +38,11 @@ const run = (cmd, args, options = {}) => {
   return r.status ?? 1;
 };
 
+// `node --test` sets FORCE_COLOR=1 in its test processes when run from a
+// terminal, which (as in Python 3.15, gh-146292) would colour the servers'
+// log lines that tests compare byte for byte; PYTHON_COLORS=0 is checked first.
+process.env.PYTHON_COLORS = "0";
+
 /** Every *.test.js under `dir`, sorted (helpers and fixtures are not test files). */
 function testFiles(dir) {
   const found = [];

@@ -21,6 +21,7 @@
 
 import { pyRepr } from "../python/repr.js";
 import { MAX_WORKERS } from "../protocol/limits.js";
+import { headerProblem, splitHeaderArg, type HeaderPair } from "../static/response-headers.js";
 
 /** The program name in usage and error lines. */
 export const PROG = "http.server";
@@ -49,12 +50,30 @@ export interface CliOptions {
   exclude_dotfiles: boolean;
   /** Extension (not in CPython): `--workers`, processes sharing the port; `"auto"` is one per core. Default 1. */
   workers: number | "auto";
+  // -- issue #14 (serving a site or web app) --
+  /** `-H/--header` (CPython 3.15, gh-135056): SimpleHTTPRequestHandler's `response_headers`, in order given. */
+  header: HeaderPair[];
+  /** `--content-type` (CPython 3.15, gh-113471): SimpleHTTPRequestHandler's `default_content_type`; `null`: its default. */
+  content_type: string | null;
+  /** Extension (not in CPython): set SimpleHTTPRequestHandler's `cors`. */
+  cors: boolean;
+  /** Extension (not in CPython): `--spa [FILE]`, SimpleHTTPRequestHandler's `spa_fallback`. */
+  spa: string | null;
+  /** Extension (not in CPython): `--not-found FILE`, SimpleHTTPRequestHandler's `not_found_page`. */
+  not_found: string | null;
+  /** Extension (not in CPython): set SimpleHTTPRequestHandler's `precompressed`. */
+  precompressed: boolean;
+  /** Extension (not in CPython): set SimpleHTTPRequestHandler's `compress`. */
+  compress: boolean;
+  /** Extension (not in CPython): `-q/--quiet`, SimpleHTTPRequestHandler's `quiet`. */
+  quiet: boolean;
 }
 
 /** The result of parsing: run, print help, or a usage error (message without the `http.server: error: ` prefix). */
 export type ParseResult =
   | { kind: "run"; options: CliOptions }
   | { kind: "help" }
+  | { kind: "version" }
   | { kind: "error"; message: string };
 
 /** Python's defaults (`_main()`), before any argument is read. */
@@ -70,10 +89,18 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   follow_symlinks: false,
   exclude_dotfiles: false,
   workers: 1,
+  header: [],
+  content_type: null,
+  cors: false,
+  spa: null,
+  not_found: null,
+  precompressed: false,
+  compress: false,
+  quiet: false,
 });
 
-type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles";
-type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers";
+type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles" | "version" | "cors" | "precompressed" | "compress" | "quiet" | "spa";
+type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers" | "header" | "content_type" | "not_found";
 
 /** One optional argument: its option strings, in argparse's order (short first). */
 type OptionSpec = { flags: readonly string[] } & ({ dest: FlagDest; takesValue: false } | { dest: ValueDest; takesValue: true });
@@ -91,6 +118,16 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--follow-symlinks"], dest: "follow_symlinks", takesValue: false },
   { flags: ["--exclude-dotfiles"], dest: "exclude_dotfiles", takesValue: false },
   { flags: ["--workers"], dest: "workers", takesValue: true },
+  // -- issue #14: CPython 3.15's -H and --content-type, then ours --
+  { flags: ["-H", "--header"], dest: "header", takesValue: true },
+  { flags: ["--content-type"], dest: "content_type", takesValue: true },
+  { flags: ["--cors"], dest: "cors", takesValue: false },
+  { flags: ["--spa"], dest: "spa", takesValue: false }, // optional value: see parseArgs()
+  { flags: ["--not-found"], dest: "not_found", takesValue: true },
+  { flags: ["--precompressed"], dest: "precompressed", takesValue: false },
+  { flags: ["--compress"], dest: "compress", takesValue: false },
+  { flags: ["-q", "--quiet"], dest: "quiet", takesValue: false },
+  { flags: ["--version"], dest: "version", takesValue: false },
 ];
 
 const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((f) => [f, o] as const)));
@@ -99,7 +136,10 @@ const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((
 export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
                    [--tls-cert PATH] [--tls-key PATH]
                    [--tls-password-file PATH] [--follow-symlinks]
-                   [--exclude-dotfiles] [--workers N]
+                   [--exclude-dotfiles] [--workers N] [-H HEADER]
+                   [--content-type TYPE] [--cors] [--spa [FILE]]
+                   [--not-found FILE] [--precompressed] [--compress] [-q]
+                   [--version]
                    [port]
 `;
 
@@ -129,7 +169,25 @@ options:
                         out of listings (default: serve them)
   --workers N           serve with N processes sharing the port; auto: one per
                         CPU core (default: 1)
+  -H, --header HEADER   add 'Name: value' to each successful response (files,
+                        listings); repeatable
+  --content-type TYPE   type of files whose type cannot be guessed (default:
+                        application/octet-stream)
+  --cors                allow cross-origin requests: Access-Control-Allow-
+                        Origin: * and preflight OPTIONS answered
+  --spa [FILE]          answer a browser navigation to a missing path without
+                        an extension with FILE (default: index.html)
+  --not-found FILE      send FILE with status 404 for missing paths
+  --precompressed       serve X.br, X.zst or X.gz in place of X when the
+                        client accepts it
+  --compress            compress text responses of 1 KiB and more (brotli,
+                        gzip; zstd where Node has it)
+  -q, --quiet           no access log (errors are still logged)
+  --version             show the version and runtime and exit
 `;
+
+/** `type "/" subtype *( OWS ";" OWS parameter )` (RFC 9110 §8.3.1), no control characters. */
+const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*;[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"[^"\\\x00-\x1f\x7f]*"))*$/;
 
 /** Highest TCP port. */
 const MAX_PORT = 65535;
@@ -245,6 +303,17 @@ export function parseArgs(argv: readonly string[]): ParseResult {
         continue;
       }
       case "option": {
+        // --spa takes an optional FILE: `--spa=FILE`, or the next argument
+        // unless it is an option or a number (which stays the port).
+        if (c.option.dest === "spa" && c.flag.startsWith("--")) {
+          const next = argv[i + 1];
+          if (c.explicit !== null) options.spa = c.explicit;
+          else if (next !== undefined && kinds[i + 1]!.kind === "positional" && parsePyInt(next) === null) {
+            options.spa = next;
+            i++;
+          } else options.spa = "index.html";
+          continue;
+        }
         // argparse collects every action of one argument (`-hb` is -h then
         // -b), failing before running any of them; then runs them in order.
         const actions: [OptionSpec, string | null][] = [];
@@ -283,7 +352,17 @@ export function parseArgs(argv: readonly string[]): ParseResult {
         }
         for (const [action, value] of actions) {
           if (action.dest === "help") return { kind: "help" };
-          if (action.dest === "workers") workersText = value!;
+          if (action.dest === "version") return { kind: "version" };
+          if (action.dest === "header") {
+            // "Name: value" in one argument, or CPython's `-H Name value`.
+            let pair = splitHeaderArg(value!);
+            if (pair === null && argv[i + 1] !== undefined && kinds[i + 1]!.kind === "positional") pair = [value!, argv[++i]!];
+            if (pair === null) return error(`argument -H/--header: expected 'Name: value', got ${pyRepr(value)}`);
+            const problem = headerProblem(pair[0], pair[1]);
+            if (problem !== null) return error(`argument -H/--header: ${problem}`);
+            options.header = [...options.header, pair];
+          } else if (action.dest === "spa") options.spa = "index.html";
+          else if (action.dest === "workers") workersText = value!;
           else if (action.takesValue) options[action.dest] = value!;
           else options[action.dest] = true;
         }
@@ -324,6 +403,15 @@ function check(options: CliOptions, portText: string | null, workersText: string
       };
     }
     options.workers = n;
+  }
+  // Issue #14.
+  if (options.content_type !== null && !MEDIA_TYPE.test(options.content_type)) {
+    return { kind: "error", message: `argument --content-type: invalid media type: ${pyRepr(options.content_type)} (expected type/subtype, such as text/plain)` };
+  }
+  for (const [flag, file] of [["--spa", options.spa], ["--not-found", options.not_found]] as const) {
+    if (file !== null && (file === "" || file.startsWith("/") || file.split(/[\\/]/).includes("..") || file.includes("\0"))) {
+      return { kind: "error", message: `argument ${flag}: ${pyRepr(file)} must be a file inside the served directory (a relative path without '..')` };
+    }
   }
   return { kind: "run", options };
 }

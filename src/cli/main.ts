@@ -106,6 +106,16 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
   Handler.prototype.protocol_version = options.protocol;
   Handler.prototype.follow_symlinks = options.follow_symlinks;
   Handler.prototype.exclude_dotfiles = options.exclude_dotfiles;
+  // Issue #14.
+  const p = Handler.prototype;
+  if (options.header.length > 0) p.response_headers = options.header;
+  if (options.content_type !== null) p.default_content_type = options.content_type;
+  p.cors = options.cors;
+  p.spa_fallback = options.spa;
+  p.not_found_page = options.not_found;
+  p.precompressed = options.precompressed;
+  p.compress = options.compress;
+  p.quiet = options.quiet;
   return Handler;
 }
 
@@ -357,9 +367,41 @@ async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue)
   return left.length;
 }
 
+/** `--spa` and `--not-found` name regular files in the served directory (checked at start, not per request). */
+async function checkPages(options: CliOptions, directory: string): Promise<void> {
+  for (const [flag, name] of [["--spa", options.spa], ["--not-found", options.not_found]] as const) {
+    if (name === null) continue;
+    const isFile = await stat(resolve(directory, name)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (!isFile) throw new UsageError(`argument ${flag}: no such file in the served directory: ${pyRepr(name)}`);
+  }
+}
+
+/** `--version`: the package's version and the runtime's. */
+export async function versionLine(): Promise<string> {
+  let version = "unknown";
+  // dist/cli/main.js and build/src/cli/main.js both have the package two or three levels up.
+  for (const up of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL(up, import.meta.url), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "http.server" && typeof pkg.version === "string") {
+        version = pkg.version;
+        break;
+      }
+    } catch {
+      // Not there: try the next level.
+    }
+  }
+  const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? `Bun ${process.versions["bun"]}` : `Node.js ${process.version}`;
+  return `${PROG} ${version} (${runtime})`;
+}
+
 /** Serves until a signal; resolves to the exit status. */
 async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
   const directory = await checkDirectory(options.directory);
+  await checkPages(options, directory);
   const Handler = chooseHandler(options, directory);
   const Server = chooseServer(options, await readPasswordFile(options.tls_password_file));
   const scheme = options.tls_cert !== null ? "HTTPS" : "HTTP";
@@ -429,6 +471,10 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     const parsed = parseArgs(argv);
     if (parsed.kind === "help") {
       io.stdout.write(HELP);
+      return 0;
+    }
+    if (parsed.kind === "version") {
+      io.stdout.write((await versionLine()) + "\n");
       return 0;
     }
     if (parsed.kind === "error") throw new UsageError(parsed.message);

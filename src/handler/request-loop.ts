@@ -370,23 +370,16 @@ class Loop {
   };
 }
 
-/** What {@link keepAlive} decides from. */
+/** What {@link keepAlive} decides from (see its steps). */
 export interface Outcome {
-  /** The handler's `close_connection` (the request, `send_header('Connection')`, the handler). */
-  readonly closeConnection: boolean;
-  /** The connection was handed to another protocol (101, 2xx to CONNECT). */
-  readonly switched: boolean;
-  /** `server_close()` has begun. */
-  readonly serverClosing: boolean;
-  /** At least one byte of a response was written for this request. */
-  readonly answered: boolean;
-  /** The final status sent (0 if none). */
-  readonly status: number;
+  readonly closeConnection: boolean; // the handler's close_connection
+  readonly switched: boolean; // 101, or 2xx to CONNECT
+  readonly serverClosing: boolean; // server_close() has begun
+  readonly answered: boolean; // a byte of a response was written for this request
+  readonly status: number; // the final status sent, 0 if none
   readonly headRequest: boolean;
-  /** The response carries Content-Length or Transfer-Encoding. */
-  readonly delimited: boolean;
-  /** The request body was read to its end (or there is none). */
-  readonly bodyRead: boolean;
+  readonly delimited: boolean; // Content-Length or Transfer-Encoding sent
+  readonly bodyRead: boolean; // the request body was read to its end, or there is none
 }
 
 /**

@@ -194,13 +194,21 @@ function ifRangeHolds(value: string, v: FileValidators, nowMs: number): boolean 
  * @param headers the request headers (`this.headers`).
  * @param v the file's size and mtime, from `fs.Stats`.
  * @param nowMs the current time in ms, for If-Range's strong-date test; defaults to `Date.now()`.
+ * @param etag the representation's entity-tag for If-None-Match; `etagFor(v)`
+ *   by default, another for a content-coded representation (issue #14).
  */
-export function decide(method: string, headers: ConditionalHeaders, v: FileValidators, nowMs: number = Date.now()): Decision {
+export function decide(
+  method: string,
+  headers: ConditionalHeaders,
+  v: FileValidators,
+  nowMs: number = Date.now(),
+  etag?: string,
+): Decision {
   // 0.
   if (method !== "GET" && method !== "HEAD") return FULL;
   // 1. If-None-Match.
   if (headers.has("If-None-Match")) {
-    if (ifNoneMatchMatches(headers.get("If-None-Match") ?? "", etagFor(v))) return NOT_MODIFIED;
+    if (ifNoneMatchMatches(headers.get("If-None-Match") ?? "", etag ?? etagFor(v))) return NOT_MODIFIED;
   } else if (headers.has("If-Modified-Since")) {
     // 2. If-Modified-Since, CPython 3.14's rule.
     const ims = parseHttpDateTz(headers.get("If-Modified-Since") ?? "");

@@ -24,7 +24,7 @@ import type { Stats } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Socket } from "node:net";
-import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer } from "../handler/base-handler.js";
+import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer, type StatusCode } from "../handler/base-handler.js";
 import { SocketWriter, type WFile } from "../handler/wfile.js";
 import { decide, etagFor } from "./conditional.js";
 import { closeFile, hasHiddenName, openConfined, realPathInside, rootRealPath, translatePath, type Opened, type OpenFailed } from "./confine.js";
@@ -35,14 +35,33 @@ import { NotServable, outOfDescriptors, toHttpError } from "./fs-errors.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { contentRange, multipartByteranges, newBoundary, type Range } from "./ranges.js";
 import { fsDecode, fsEncode, splitTarget } from "./url.js";
+import { checkResponseHeaders } from "./response-headers.js";
+import {
+  ResponseFields,
+  WEBAPP_DEFAULTS,
+  answerOptions,
+  codedResponse,
+  guessDefault,
+  logError,
+  logRequest,
+  missingPath,
+  type FileServing,
+  type Variant,
+  type WebappAttributes,
+} from "./webapp.js";
 
 export type { Source } from "./file-source.js";
 
 /** Options of the handler's constructor (Python's keyword arguments). */
-export interface SimpleHandlerOptions {
+export interface SimpleHandlerOptions extends Partial<Omit<WebappAttributes, "response_headers" | "extra_response_headers">> {
   /** The directory to serve; the current directory by default. */
   directory?: string;
+  /** Fields added to successful responses (CPython 3.15, gh-135056): pairs or an object; see the attribute. */
+  response_headers?: Iterable<readonly [string, string]> | Record<string, string> | null;
 }
+
+/** Issue #14's attributes, declared in webapp.ts with their documentation. */
+export interface SimpleHTTPRequestHandler extends WebappAttributes {}
 
 /**
  * Serves files from `directory` and below: GET and HEAD, with directory
@@ -71,10 +90,22 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
+  /** Issue #14: fields for the current response (webapp.ts); made when an option first needs it. */
+  #fieldsOf: ResponseFields | null = null;
+  /** Issue #14: this handler's file machinery, for webapp.ts. */
+  #serving: FileServing | null = null;
 
   constructor(request: Socket, client_address: ClientAddress, server: HandlerServer, options: SimpleHandlerOptions = {}) {
     super(request, client_address, server);
     this.directory = options.directory ?? process.cwd();
+    if (options.response_headers != null) this.response_headers = checkResponseHeaders(options.response_headers);
+    for (const name of OPTION_NAMES) if (options[name] !== undefined) (this as Record<string, unknown>)[name] = options[name];
+  }
+
+  /** The current response's fields (webapp.ts). */
+  get #fields(): ResponseFields {
+    this.#fieldsOf ??= new ResponseFields();
+    return this.#fieldsOf;
   }
 
   /** Serves a GET request: the head, then the body. */
@@ -108,10 +139,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async send_head(): Promise<Source | null> {
     let path = this.translate_path(this.path);
-    if (this.exclude_dotfiles && hasHiddenName(path, this.directory)) {
-      this.send_error(404, "File not found");
-      return null;
-    }
+    this.#fieldsOf?.reset();
+    if (this.exclude_dotfiles && hasHiddenName(path, this.directory)) return this.#missing();
     // A small file served before, unchanged since: no open, no read (see `file-cache.ts`).
     // Range requests take the full path (a multipart body reads from the descriptor).
     let cacheKeyOf: string | null = null;
@@ -120,7 +149,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       if (fsPath !== null) {
         cacheKeyOf = cacheKey(this.directory, this.follow_symlinks, fsPath);
         const hit = cachedFile(cacheKeyOf, fsPath);
-        if (hit !== null) return this.#sendFileHead(-1, hit.stats, this.guess_type(path), hit.content);
+        if (hit !== null) return this.#sendFileHead(-1, hit.stats, this.guess_type(path), hit.content, path);
       }
     }
     let opened = await this.#open(path);
@@ -161,13 +190,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     }
     const ctype = this.guess_type(path);
     // What cannot be opened, or lies outside the directory: see `toHttpError()`.
-    if ("error" in opened) return this.#fail(opened.error);
+    if ("error" in opened) return toHttpError(opened.error, "File not found").status === 404 ? this.#missing() : this.#fail(opened.error);
     // A trailing "/" on a file is 404 (CPython issue 17324); so is what is
     // not a regular file.
     if (path.endsWith("/") || !opened.stats.isFile()) {
       closeFile(opened.fd);
-      this.send_error(404, "File not found");
-      return null;
+      return this.#missing();
     }
     try {
       // A small file is read before its head is sent, so that head and body
@@ -176,7 +204,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       const content = this.command === "GET" && size > 0 && size <= SMALL_FILE ? readSmall(opened.fd, size) : null;
       const whole = content !== null && content.length === size ? content : null;
       if (whole !== null && cacheKeyOf !== null) rememberFile(cacheKeyOf, opened.stats, whole);
-      return this.#sendFileHead(opened.fd, opened.stats, ctype, whole);
+      return this.#sendFileHead(opened.fd, opened.stats, ctype, whole, path);
     } catch (e) {
       closeFile(opened.fd);
       throw e;
@@ -225,17 +253,28 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     return openConfined(path, this.follow_symlinks ? null : () => this.#rootPath());
   }
 
-  /** The head of a file's response; decides 200, 304, 206 or 416. */
-  #sendFileHead(fd: number, fs: Stats, ctype: string, content: Buffer | null): Source | null {
+  /**
+   * The head of a file's response; decides 200, 304, 206 or 416. With
+   * `path`, a content-coded representation may answer instead (issue #14,
+   * webapp.ts); `variant` is the one chosen (`null`: identity, decided).
+   */
+  #sendFileHead(fd: number, fs: Stats, ctype: string, content: Buffer | null, path?: string, variant?: Variant | null): Source | null | Promise<Source | null> {
+    if (variant === undefined && path !== undefined && (this.precompressed || this.compress)) {
+      const coded = codedResponse(this, this.#files(), fd, fs, ctype, content, path);
+      if (coded !== undefined) return coded;
+    }
     const size = fs.size;
     const validators = { size, mtimeMs: fs.mtimeMs };
-    const decision = decide(this.command ?? "", this.headers, validators);
+    let decision = decide(this.command ?? "", this.headers, validators, undefined, variant?.etag);
+    // Several ranges of a coded variant: the whole variant (a multipart body has no place for its coding).
+    if (variant && decision.kind === "partial" && decision.ranges.length > 1) decision = { kind: "full" };
     const contentType = isTextType(ctype) && !/;\s*charset=/i.test(ctype) ? `${ctype}; charset=utf-8` : ctype;
-    const etag = etagFor(validators);
+    const etag = variant?.etag ?? etagFor(validators);
     const lastModified = this.date_time_string(fs.mtimeMs / 1000);
     switch (decision.kind) {
       case "not-modified":
         closeFile(fd);
+        if (this.response_headers !== null) this.#fields.succeeded(this);
         this.send_response(304);
         this.send_header("ETag", etag);
         this.end_headers();
@@ -253,6 +292,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         if (ranges.length === 1) {
           const r = ranges[0]!;
           this.send_header("Content-type", contentType);
+          if (variant) this.send_header("Content-Encoding", variant.coding);
           this.send_header("Content-Range", contentRange(r, size));
           this.send_header("Content-Length", String(r.end - r.start + 1));
           this.#validatorHeaders(lastModified, etag);
@@ -277,6 +317,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       case "full":
         this.send_response(200);
         this.send_header("Content-type", contentType);
+        if (variant) this.send_header("Content-Encoding", variant.coding);
         this.send_header("Content-Length", String(size));
         this.#validatorHeaders(lastModified, etag);
         this.end_headers();
@@ -293,6 +334,62 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     this.send_header("Last-Modified", lastModified);
     this.send_header("ETag", etag);
     this.send_header("Accept-Ranges", "bytes");
+    if (this.response_headers !== null) this.#fields.succeeded(this);
+  }
+
+  // ---- issue #14 (webapp.ts): fields, OPTIONS, misses, codings, logs -------
+
+  /** Ends the head, adding the CORS fields and those queued for this response. */
+  override end_headers(): void {
+    this.#fieldsOf?.addTo(this);
+    super.end_headers();
+  }
+
+  /** Flushes the head so far; a CGI status line flushed early gets the CORS fields first. */
+  override flush_headers(): void {
+    this.#fieldsOf?.addTo(this);
+    super.flush_headers();
+  }
+
+  /** Buffers the status line, noting whether it is interim (1xx). */
+  override send_response_only(code: StatusCode, message?: string | null): void {
+    // Without an option that adds fields, nothing is ever added: no tracking.
+    if (this.#fieldsOf !== null || this.cors || this.response_headers !== null) this.#fields.statusLine(code);
+    super.send_response_only(code, message);
+  }
+
+  /** Answers `OPTIONS`: a CORS preflight with `cors`, else CPython's 501. */
+  do_OPTIONS(): void {
+    answerOptions(this, this.#fields);
+  }
+
+  /** A missing path: the SPA page, the 404 page, or CPython's 404 (webapp.ts). */
+  #missing(): Promise<Source | null> {
+    return missingPath(this, this.#files(), splitTarget(this.path).path);
+  }
+
+  /** Logs an accepted request, unless `quiet`; in colour on a terminal (gh-146292). */
+  override log_request(code: StatusCode | string = "-", size: number | string = "-"): void {
+    if (!logRequest(this, this.log_message === BASE_LOG_MESSAGE, code, size)) super.log_request(code, size);
+  }
+
+  /** Logs an error; in colour on a terminal (gh-146292). */
+  override log_error(format: string, ...args: unknown[]): void {
+    if (!logError(this, this.log_message === BASE_LOG_MESSAGE, format, args)) super.log_error(format, ...args);
+  }
+
+  /** This handler's file machinery as webapp.ts sees it. */
+  #files(): FileServing {
+    this.#serving ??= {
+      open: (path) => this.#open(path),
+      fail: (error) => this.#fail(error),
+      sendFileHead: (fd, stats, ctype, content, path, variant) => this.#sendFileHead(fd, stats, ctype, content, path, variant),
+      fileSource: (fd, size) => new FileSource(fd, size > 0 ? [{ start: 0, end: size - 1 }] : []),
+      bytesSource: (data) => new BytesSource(data),
+      closeFile,
+      fields: this.#fields,
+    };
+    return this.#serving;
   }
 
   /**
@@ -324,6 +421,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       }),
     );
     const encoded = renderListing(this.path, sortEntries(entries));
+    if (this.response_headers !== null) this.#fields.succeeded(this);
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
     this.send_header("Content-Length", String(encoded.length));
@@ -370,9 +468,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * `application/octet-stream`.
    */
   guess_type(path: string): string {
-    return guessType(path, this.extensions_map);
+    return guessDefault(guessType(path, this.extensions_map), path, this.extensions_map, this.default_content_type);
   }
 }
+
+const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
+
+/** Constructor options that set an attribute of the same name (issue #14; `response_headers` is checked first). */
+const OPTION_NAMES = ["default_content_type", "cors", "spa_fallback", "not_found_page", "precompressed", "compress", "quiet", "log_colour"] as const;
 
 const proto = SimpleHTTPRequestHandler.prototype;
 proto.server_version = "SimpleHTTP/0.6";
@@ -380,3 +483,13 @@ proto.index_pages = ["index.html", "index.htm"];
 proto.extensions_map = { ...DEFAULT_EXTENSIONS_MAP };
 proto.follow_symlinks = false;
 proto.exclude_dotfiles = false;
+Object.assign(proto, WEBAPP_DEFAULTS);
+// CPython 3.15's name for the attribute (gh-135056): the same list.
+Object.defineProperty(proto, "extra_response_headers", {
+  get(this: SimpleHTTPRequestHandler) {
+    return this.response_headers;
+  },
+  set(this: SimpleHTTPRequestHandler, value: WebappAttributes["response_headers"]) {
+    this.response_headers = value;
+  },
+});

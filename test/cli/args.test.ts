@@ -12,8 +12,8 @@ import { DEFAULTS, HELP, OPTIONS, USAGE, parseArgs, parsePyInt, type CliOptions,
 
 interface Row {
   argv: string[];
-  /** The options that differ from the defaults, `"help"`, or an error message. */
-  want: Partial<CliOptions> | "help" | { error: string };
+  /** The options that differ from the defaults, `"help"`, `"version"`, or an error message. */
+  want: Partial<CliOptions> | "help" | "version" | { error: string };
   /** `false` when the row depends on our checks or options, which CPython's parser lacks. */
   py?: false;
 }
@@ -57,7 +57,9 @@ const ROWS: Row[] = [
   { argv: ["--protocol=HTTP/1.1"], want: { protocol: "HTTP/1.1" } },
   { argv: ["--prot", "HTTP/1.1"], want: { protocol: "HTTP/1.1" } },
   { argv: ["--cgi"], want: { cgi: true } },
-  { argv: ["--c"], want: { cgi: true } },
+  // 3.15's --content-type (and our --cors, --compress) make "--c" ambiguous, as it is in 3.15.
+  { argv: ["--c"], want: { error: "ambiguous option: --c could match --cgi, --content-type, --cors, --compress" }, py: false },
+  { argv: ["--cg"], want: { cgi: true } },
   { argv: ["--cgi", "--cgi"], want: { cgi: true } },
   { argv: ["--tls-cert", "c.pem", "--tls-key", "k.pem"], want: { tls_cert: "c.pem", tls_key: "k.pem" } },
   { argv: ["--tls-cert=c.pem", "--tls-password-file", "pw"], want: { tls_cert: "c.pem", tls_password_file: "pw" } },
@@ -74,8 +76,54 @@ const ROWS: Row[] = [
   // Help wins over what follows it, not over what comes before.
   { argv: ["-h"], want: "help" },
   { argv: ["--help"], want: "help" },
-  { argv: ["--he"], want: "help" },
+  { argv: ["--he"], want: { error: "ambiguous option: --he could match --help, --header" }, py: false },
+  { argv: ["--hel"], want: "help" },
   { argv: ["--help", "abc"], want: "help" },
+  // Issue #14: CPython 3.15's -H/--header (gh-135056) and --content-type (gh-113471), then ours.
+  { argv: ["-H", "Cache-Control: no-cache"], want: { header: [["Cache-Control", "no-cache"]] }, py: false },
+  { argv: ["-H", "X-A:1", "--header=X-B:  two words  "], want: { header: [["X-A", "1"], ["X-B", "two words"]] }, py: false },
+  { argv: ["-HX-A: 1"], want: { header: [["X-A", "1"]] }, py: false },
+  { argv: ["-H", "X-Empty:"], want: { header: [["X-Empty", ""]] }, py: false },
+  { argv: ["-H", "X-A", "1", "8080"], want: { header: [["X-A", "1"]], port: 8080 }, py: false }, // CPython's two-argument form
+  { argv: ["-H", "X-A: 1", "8080"], want: { header: [["X-A", "1"]], port: 8080 }, py: false },
+  { argv: ["-H", "X-A"], want: { error: "argument -H/--header: expected 'Name: value', got 'X-A'" }, py: false },
+  { argv: ["-H"], want: { error: "argument -H/--header: expected one argument" }, py: false },
+  { argv: ["-H", "Bad Name: v"], want: { error: "argument -H/--header: invalid header name: 'Bad Name'" }, py: false },
+  { argv: ["-H", ": v"], want: { error: "argument -H/--header: invalid header name: ''" }, py: false },
+  { argv: ["-H", "X-A: a\r\nSet-Cookie: x"], want: { error: "argument -H/--header: invalid value for header X-A: 'a\\r\\nSet-Cookie: x'" }, py: false },
+  { argv: ["-H", "X-A: a\nb"], want: { error: "argument -H/--header: invalid value for header X-A: 'a\\nb'" }, py: false },
+  { argv: ["-H", "Content-Length: 5"], want: { error: "argument -H/--header: header Content-Length is set by the server and cannot be given" }, py: false },
+  { argv: ["-H", "connection: close"], want: { error: "argument -H/--header: header connection is set by the server and cannot be given" }, py: false },
+  { argv: ["--content-type", "text/plain"], want: { content_type: "text/plain" }, py: false },
+  { argv: ["--content-type=text/plain; charset=latin-1"], want: { content_type: "text/plain; charset=latin-1" }, py: false },
+  {
+    argv: ["--content-type", "text"],
+    want: { error: "argument --content-type: invalid media type: 'text' (expected type/subtype, such as text/plain)" },
+    py: false,
+  },
+  {
+    argv: ["--content-type", "text/html\r\nX: y"],
+    want: { error: "argument --content-type: invalid media type: 'text/html\\r\\nX: y' (expected type/subtype, such as text/plain)" },
+    py: false,
+  },
+  { argv: ["--cors"], want: { cors: true }, py: false },
+  { argv: ["--spa"], want: { spa: "index.html" }, py: false },
+  { argv: ["--spa", "app.html"], want: { spa: "app.html" }, py: false },
+  { argv: ["--spa=dist/app.html", "9000"], want: { spa: "dist/app.html", port: 9000 }, py: false },
+  { argv: ["--spa", "9000"], want: { spa: "index.html", port: 9000 }, py: false }, // a number stays the port
+  { argv: ["--spa", "--cors"], want: { spa: "index.html", cors: true }, py: false },
+  { argv: ["--spa", "../index.html"], want: { error: "argument --spa: '../index.html' must be a file inside the served directory (a relative path without '..')" }, py: false },
+  { argv: ["--spa=/etc/passwd"], want: { error: "argument --spa: '/etc/passwd' must be a file inside the served directory (a relative path without '..')" }, py: false },
+  { argv: ["--not-found", "404.html"], want: { not_found: "404.html" }, py: false },
+  { argv: ["--not-found", "a/../../x"], want: { error: "argument --not-found: 'a/../../x' must be a file inside the served directory (a relative path without '..')" }, py: false },
+  { argv: ["--not-found"], want: { error: "argument --not-found: expected one argument" }, py: false },
+  { argv: ["--precompressed", "--compress"], want: { precompressed: true, compress: true }, py: false },
+  { argv: ["--compress=yes"], want: { error: "argument --compress: ignored explicit argument 'yes'" }, py: false },
+  { argv: ["-q"], want: { quiet: true }, py: false },
+  { argv: ["--quiet", "-q"], want: { quiet: true }, py: false },
+  { argv: ["-qH", "X: 1"], want: { quiet: true, header: [["X", "1"]] }, py: false },
+  { argv: ["--version"], want: "version", py: false },
+  { argv: ["--vers", "--bogus"], want: "version", py: false },
   { argv: ["-x", "--help"], want: "help" },
   { argv: ["--help", "-b"], want: "help" },
   { argv: ["abc", "--help"], want: { error: "argument port: invalid int value: 'abc'" } },
@@ -125,6 +173,7 @@ const ROWS: Row[] = [
 
 function expected(row: Row): ParseResult {
   if (row.want === "help") return { kind: "help" };
+  if (row.want === "version") return { kind: "version" };
   if ("error" in row.want) return { kind: "error", message: row.want.error as string };
   return { kind: "run", options: { ...DEFAULTS, ...row.want } };
 }
@@ -210,7 +259,8 @@ test("parseArgs() agrees with Python's argparse side by side", (t) => {
     const ours = parseArgs(row.argv);
     const theirs = got[i]!;
     if (ours.kind === "run") {
-      const { follow_symlinks: _ours, exclude_dotfiles: _dotfiles, workers: _workers, ...options } = ours.options;
+      const { follow_symlinks: _ours, exclude_dotfiles: _dotfiles, workers: _workers, ...rest } = ours.options;
+      const { header: _h, content_type: _ct, cors: _c, spa: _s, not_found: _nf, precompressed: _p, compress: _z, quiet: _q, ...options } = rest;
       assert.deepEqual({ kind: "run", options }, theirs, `argv ${JSON.stringify(row.argv)}`);
     } else {
       assert.deepEqual(ours, theirs, `argv ${JSON.stringify(row.argv)}`);
