@@ -15,7 +15,7 @@
  * `-H`), or CPython's two, `-H Name value`.
  */
 
-import { pyRepr } from "../handler/py-format.js";
+import { pyRepr } from "../python/repr.js";
 
 /** `token` (RFC 9110 §5.6.2). */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
