@@ -111,7 +111,14 @@ if (!spec) {
 if (summary !== null) {
   const { counts, failures, skips, todos, slowest, slowestFiles } = summary;
   const unmatched = skips.filter((s) => s.reason === "test name does not match pattern");
-  for (const s of skips) if (!unmatched.includes(s)) out.push(`skipped: ${s.name} (${s.where}): ${s.reason}`);
+  // One line per reason: a reason shared by many rows (a fixture table's
+  // "does not apply" rows) is counted, with its first test named.
+  const byReason = new Map();
+  for (const s of skips) if (!unmatched.includes(s)) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s]);
+  for (const [reason, group] of byReason) {
+    const first = group[0];
+    out.push(group.length === 1 ? `skipped: ${first.name} (${first.where}): ${reason}` : `skipped: ${group.length} tests, e.g. ${first.name} (${first.where}): ${reason}`);
+  }
   if (unmatched.length > 0) out.push(`skipped: ${unmatched.length} tests whose name does not match the pattern`);
   for (const s of todos) out.push(`todo: ${s.name} (${s.where}): ${s.reason}`);
   if (slowest.length > 0) {

@@ -24,6 +24,11 @@ export { TimeoutError, type RFile } from "./handler/rfile.js";
 export { BrokenPipeError, type WFile } from "./handler/wfile.js";
 export { SimpleHTTPRequestHandler, type SimpleHandlerOptions, type Source } from "./static/simple-handler.js";
 export { CGIHTTPRequestHandler } from "./cgi/cgi-handler.js";
+// Issue 15 (listing modes, archives, share links): SimpleHTTPRequestHandler's
+// `listing`, `archives`, `listing_qr` and `listing_base`, and the share-link subclass.
+export type { ListingMode } from "./static/listing.js";
+export type { ArchiveFormat } from "./static/archive.js";
+export { shareHandler, newSharePrefix, type ShareOptions, type ShareHandlerClass } from "./static/share-handler.js";
 export {
   HTTPSServer,
   ThreadingHTTPSServer,

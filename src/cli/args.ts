@@ -22,6 +22,8 @@
 import { pyRepr } from "../python/repr.js";
 import { MAX_WORKERS } from "../protocol/limits.js";
 import { headerProblem, splitHeaderArg, type HeaderPair } from "../static/response-headers.js";
+import { LISTING_MODES, type ListingMode } from "../static/listing.js";
+import { DEFAULT_SHARE_SECONDS, looksLikeDuration, parseDuration } from "./share.js";
 
 /** The program name in usage and error lines. */
 export const PROG = "http.server";
@@ -67,6 +69,19 @@ export interface CliOptions {
   compress: boolean;
   /** Extension (not in CPython): `-q/--quiet`, SimpleHTTPRequestHandler's `quiet`. */
   quiet: boolean;
+  // ---- issue 15, listing / archives / share links (share-a) ----
+  /** Extension (not in CPython): `--listing`, the handler's `listing`. Default `"python"`. */
+  listing: ListingMode;
+  /** Extension (not in CPython): `--archives`, the handler's `archives`. */
+  archives: boolean;
+  /** Extension (not in CPython): `--share [DURATION]`: seconds the share link lives; `null` (the default): no share link. */
+  share: number | null;
+  /** Extension (not in CPython): `--share-forever`: a share link that never expires (implies `--share`). */
+  share_forever: boolean;
+  /** Extension (not in CPython): `--max-downloads N`: downloads a share link allows; `null`: no limit. */
+  max_downloads: number | null;
+  /** Extension (not in CPython): `--qr`: print a QR code of the first LAN URL (and show it on the rich listing). */
+  qr: boolean;
 }
 
 /** The result of parsing: run, print help, or a usage error (message without the `http.server: error: ` prefix). */
@@ -97,13 +112,27 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   precompressed: false,
   compress: false,
   quiet: false,
+  listing: "python",
+  archives: false,
+  share: null,
+  share_forever: false,
+  max_downloads: null,
+  qr: false,
 });
 
-type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles" | "version" | "cors" | "precompressed" | "compress" | "quiet" | "spa";
-type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers" | "header" | "content_type" | "not_found";
+type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles" | "version" | "cors" | "precompressed" | "compress" | "quiet" | "spa"
+  | "archives" | "share_forever" | "qr";
+type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers" | "header" | "content_type" | "not_found"
+  | "listing" | "max_downloads";
+/** Options whose value may be left out (argparse's `nargs='?'`). */
+type OptionalValueDest = "share";
 
 /** One optional argument: its option strings, in argparse's order (short first). */
-type OptionSpec = { flags: readonly string[] } & ({ dest: FlagDest; takesValue: false } | { dest: ValueDest; takesValue: true });
+type OptionSpec = { flags: readonly string[] } & (
+  | { dest: FlagDest; takesValue: false }
+  | { dest: ValueDest; takesValue: true }
+  | { dest: OptionalValueDest; takesValue: "optional" }
+);
 
 /** Every option, in `add_argument` order (CPython's, then ours). */
 export const OPTIONS: readonly OptionSpec[] = [
@@ -128,6 +157,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--compress"], dest: "compress", takesValue: false },
   { flags: ["-q", "--quiet"], dest: "quiet", takesValue: false },
   { flags: ["--version"], dest: "version", takesValue: false },
+  // issue 15 (share-a): listing, archives, share links, QR code
+  { flags: ["--listing"], dest: "listing", takesValue: true },
+  { flags: ["--archives"], dest: "archives", takesValue: false },
+  { flags: ["--share"], dest: "share", takesValue: "optional" },
+  { flags: ["--share-forever"], dest: "share_forever", takesValue: false },
+  { flags: ["--max-downloads"], dest: "max_downloads", takesValue: true },
+  { flags: ["--qr"], dest: "qr", takesValue: false },
 ];
 
 const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((f) => [f, o] as const)));
@@ -139,7 +175,9 @@ export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-
                    [--exclude-dotfiles] [--workers N] [-H HEADER]
                    [--content-type TYPE] [--cors] [--spa [FILE]]
                    [--not-found FILE] [--precompressed] [--compress] [-q]
-                   [--version]
+                   [--version] [--listing {python,rich,off}] [--archives]
+                   [--share [DURATION]] [--share-forever]
+                   [--max-downloads N] [--qr]
                    [port]
 `;
 
@@ -184,6 +222,17 @@ options:
                         gzip; zstd where Node has it)
   -q, --quiet           no access log (errors are still logged)
   --version             show the version and runtime and exit
+  --listing {python,rich,off}
+                        folders without an index page: python's page, a rich
+                        sortable table, or off (404) (default: python)
+  --archives            serve folders as archives: /dir/?download=zip (or tar,
+                        tar.gz)
+  --share [DURATION]    serve only under a secret random URL, read-only, for
+                        DURATION (e.g. 30m, 2h, 1d; default: 1h), then exit
+  --share-forever       like --share, without an expiry
+  --max-downloads N     end the share after N file or archive downloads
+  --qr                  print a QR code of the first LAN URL (the share URL
+                        with --share) and show it on the rich listing
 `;
 
 /** `type "/" subtype *( OWS ";" OWS parameter )` (RFC 9110 §8.3.1), no control characters. */
@@ -270,6 +319,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const extras: string[] = [];
   let portText: string | null = null;
   let workersText: string | null = null;
+  const texts: { listing: string | null; share: string | null; max_downloads: string | null } = { listing: null, share: null, max_downloads: null };
   const error = (message: string): ParseResult => ({ kind: "error", message });
 
   // argparse classifies every argument before consuming any: an ambiguous
@@ -319,6 +369,17 @@ export function parseArgs(argv: readonly string[]): ParseResult {
         const actions: [OptionSpec, string | null][] = [];
         let { option, flag, explicit } = c;
         for (;;) {
+          if (option.takesValue === "optional") {
+            // argparse's nargs='?', narrowed: the next argument is taken only
+            // when it looks like the value (`--share 8000` leaves the port).
+            const next = argv[i + 1];
+            if (explicit === null && next !== undefined && kinds[i + 1]!.kind === "positional" && looksLikeDuration(next)) {
+              i++;
+              explicit = next;
+            }
+            actions.push([option, explicit ?? ""]);
+            break;
+          }
           if (!option.takesValue) {
             if (explicit === null) {
               actions.push([option, null]);
@@ -362,6 +423,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
             if (problem !== null) return error(`argument -H/--header: ${problem}`);
             options.header = [...options.header, pair];
           } else if (action.dest === "spa") options.spa = "index.html";
+          else if (action.dest === "listing" || action.dest === "share" || action.dest === "max_downloads") texts[action.dest] = value!;
           else if (action.dest === "workers") workersText = value!;
           else if (action.takesValue) options[action.dest] = value!;
           else options[action.dest] = true;
@@ -371,7 +433,41 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     }
   }
   if (extras.length > 0) return error(`unrecognized arguments: ${extras.join(" ")}`);
-  return check(options, portText, workersText);
+  const checked = check(options, portText, workersText);
+  return checked.kind === "run" ? checkShare(checked.options, texts) : checked;
+}
+
+/** Extension checks of issue 15 (share-a): `--listing`, `--share`, `--max-downloads`. */
+function checkShare(options: CliOptions, texts: { listing: string | null; share: string | null; max_downloads: string | null }): ParseResult {
+  const error = (message: string): ParseResult => ({ kind: "error", message });
+  if (texts.listing !== null) {
+    if (!LISTING_MODES.includes(texts.listing as ListingMode)) {
+      return error(`argument --listing: invalid choice: ${pyRepr(texts.listing)} (choose from ${LISTING_MODES.map((m) => pyRepr(m)).join(", ")})`);
+    }
+    options.listing = texts.listing as ListingMode;
+  }
+  if (texts.share !== null) {
+    const seconds = texts.share === "" ? DEFAULT_SHARE_SECONDS : parseDuration(texts.share);
+    if (seconds === null) return error(`argument --share: invalid duration: ${pyRepr(texts.share)} (such as 90s, 30m, 2h, 1d12h; at most 24d)`);
+    options.share = seconds;
+  }
+  if (options.share_forever) options.share ??= DEFAULT_SHARE_SECONDS;
+  if (texts.max_downloads !== null) {
+    const n = parsePyInt(texts.max_downloads);
+    if (n === null || n < 1) return error(`argument --max-downloads: invalid value: ${pyRepr(texts.max_downloads)} (expected a number from 1)`);
+    if (options.share === null) return error("--max-downloads requires --share");
+    options.max_downloads = n;
+  }
+  if (options.share !== null) {
+    // A share link is read-only and lives in one process (its prefix and counters).
+    if (options.cgi) return error("--share cannot be combined with --cgi (a share link is read-only)");
+    // `upload` is the upload feature's option (issue 15, share-b), read by name so either branch lands first.
+    if ((options as unknown as Record<string, unknown>)["upload"] === true) {
+      return error("--share cannot be combined with --upload (a share link is read-only)");
+    }
+    if (options.workers !== 1) return error("--share cannot be combined with --workers (one process holds the link and its counters)");
+  }
+  return { kind: "run", options };
 }
 
 /** The checks after parsing: CPython's `_main()` first, then ours. */

@@ -52,6 +52,14 @@ import { CGIHTTPRequestHandler } from "../cgi/cgi-handler.js";
 import { SimpleHTTPRequestHandler } from "../static/simple-handler.js";
 import { serveWorkers } from "../server/workers.js";
 import { HELP, PROG, USAGE, parseArgs, type CliOptions } from "./args.js";
+import { versionLine } from "./version.js";
+import { missingPermissions, permissionMessage } from "./runtime-check.js";
+import { shareHandler } from "../static/share-handler.js";
+import { terminalQr } from "./qr.js";
+import { ShareLifetime, bannerExtras } from "./share.js";
+
+/** The longest a timer can wait (ms): an end of a share waits for downloads in flight up to this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Where the command writes: `process.stdout` / `process.stderr` fit. */
 export interface Output {
@@ -106,6 +114,9 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
   Handler.prototype.protocol_version = options.protocol;
   Handler.prototype.follow_symlinks = options.follow_symlinks;
   Handler.prototype.exclude_dotfiles = options.exclude_dotfiles;
+  // Issue 15 (listing, archives).
+  Handler.prototype.listing = options.listing;
+  Handler.prototype.archives = options.archives;
   // Issue #14.
   const p = Handler.prototype;
   if (options.header.length > 0) p.response_headers = options.header;
@@ -379,42 +390,45 @@ async function checkPages(options: CliOptions, directory: string): Promise<void>
   }
 }
 
-/** `--version`: the package's version and the runtime's. */
-export async function versionLine(): Promise<string> {
-  let version = "unknown";
-  // dist/cli/main.js and build/src/cli/main.js both have the package two or three levels up.
-  for (const up of ["../../package.json", "../../../package.json"]) {
-    try {
-      const pkg = JSON.parse(await readFile(new URL(up, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "http.server" && typeof pkg.version === "string") {
-        version = pkg.version;
-        break;
-      }
-    } catch {
-      // Not there: try the next level.
-    }
-  }
-  const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? `Bun ${process.versions["bun"]}` : `Node.js ${process.version}`;
-  return `${PROG} ${version} (${runtime})`;
-}
-
 /** Serves until a signal; resolves to the exit status. */
 async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promise<number> {
+  // Issue 16: a runtime that would refuse what the options need (Deno's permissions) stops here with one line.
+  const missing = missingPermissions(options);
+  if (missing.length > 0) throw new CliError(permissionMessage(missing));
   const directory = await checkDirectory(options.directory);
   await checkPages(options, directory);
-  const Handler = chooseHandler(options, directory);
+  let Handler = chooseHandler(options, directory);
   const Server = chooseServer(options, await readPasswordFile(options.tls_password_file));
   const scheme = options.tls_cert !== null ? "HTTPS" : "HTTP";
-  const printBanner = ([host, port]: ServerAddress): void => {
-    let text = banner(scheme, host, port) + "\n";
-    for (const [url, iface] of lanUrls(host, port, scheme.toLowerCase())) text += `  ${url} (${iface})\n`;
-    io.stdout.write(text);
+  // Extension (issue 15): a share link wraps the handler; it ends the run when it expires or is spent.
+  const share = options.share === null ? null : new ShareLifetime(options.share_forever ? null : options.share);
+  let prefix: string | null = null;
+  if (share !== null) {
+    const Shared = shareHandler(Handler as typeof SimpleHTTPRequestHandler, { max_downloads: options.max_downloads, on_exhausted: () => share.exhaust() });
+    prefix = Shared.share_prefix;
+    Handler = Shared;
+  }
+  const shareInfo = prefix === null ? null : { prefix, seconds: options.share_forever ? null : options.share, max_downloads: options.max_downloads };
+  const extras = ([host, port]: ServerAddress) =>
+    bannerExtras(shareInfo, host, port, scheme.toLowerCase(), lanUrls(host, port, scheme.toLowerCase()), `${scheme.toLowerCase()}://${hostPort(host, port)}/`);
+  const listening = (httpd: HTTPServer): HTTPServer => {
+    if (options.qr) (Handler as typeof SimpleHTTPRequestHandler).prototype.listing_qr = extras(httpd.server_address).qrUrl;
+    return httpd;
+  };
+  const printBanner = (address: ServerAddress): void => {
+    const more = extras(address);
+    io.stdout.write(banner(scheme, address[0], address[1]) + "\n" + more.text);
+    if (more.clearText) io.stderr.write(`${PROG}: warning: without --tls-cert the share link crosses the network in clear text\n`);
+    if (options.qr) {
+      const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
+      void terminalQr(more.qrUrl, tty).then((qr) => io.stdout.write(`QR code for ${more.qrUrl}\n${qr}`));
+    }
   };
   if (options.workers !== 1) {
     // Extension: `--workers`. This runs in the primary and again in every worker (see server/workers.ts).
     const targets = await bindTargets(options.bind);
     try {
-      return await serveWorkers(() => listen(Server, Handler, targets, options.port), {
+      return await serveWorkers(() => listen(Server, Handler, targets, options.port).then(listening), {
         workers: options.workers,
         signals: io.signals ?? process,
         drain_timeout: DRAIN_TIMEOUT,
@@ -427,14 +441,22 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
       throw new CliError(describe(e)); // a worker could not start: its message
     }
   }
-  const httpd = await listen(Server, Handler, await bindTargets(options.bind), options.port);
+  const httpd = listening(await listen(Server, Handler, await bindTargets(options.bind), options.port));
   printBanner(httpd.server_address);
 
   const served = httpd.serve_forever().then(
     () => null,
     (e: unknown) => e,
   );
-  const outcome = await Promise.race([signals.next(), served.then((e) => ({ failed: e }))]);
+  const ended = share === null ? new Promise<never>(() => {}) : share.ended.then((why) => ({ share: why }));
+  const outcome = await Promise.race([signals.next(), served.then((e) => ({ failed: e })), ended]);
+  share?.cancel();
+  if (typeof outcome === "object" && "share" in outcome) {
+    // Extension: the share link expired or was spent. Stop accepting; downloads in flight finish (until a signal).
+    io.stdout.write(outcome.share === "expired" ? "\nShare link expired, exiting.\n" : "\nShare link used up (--max-downloads), exiting.\n");
+    await drain(httpd, MAX_TIMER_MS, signals);
+    return 0;
+  }
 
   if (outcome === "SIGTERM") {
     io.stdout.write("\nSIGTERM received, finishing requests in flight, exiting.\n");
@@ -474,7 +496,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       return 0;
     }
     if (parsed.kind === "version") {
-      io.stdout.write((await versionLine()) + "\n");
+      io.stdout.write(versionLine());
       return 0;
     }
     if (parsed.kind === "error") throw new UsageError(parsed.message);

@@ -45,6 +45,7 @@ import { SocketReader, type RFile } from "./rfile.js";
 import { SocketWriter, type WFile } from "./wfile.js";
 
 export { parse_headers };
+import { runtimeToken } from "../runtime.js";
 
 /** `(host, port)` of a peer. */
 export type ClientAddress = [host: string, port: number];
@@ -474,7 +475,7 @@ proto.timeout = null;
 proto.disable_nagle_algorithm = true;
 proto.rbufsize = -1;
 proto.wbufsize = 0;
-proto.sys_version = "Node.js/" + process.versions.node;
+proto.sys_version = runtimeToken(); // Node.js/20.19.0, Bun/1.2.0, Deno/2.1.0
 proto.server_version = "BaseHTTP/0.6";
 proto.error_message_format = DEFAULT_ERROR_MESSAGE;
 proto.error_content_type = DEFAULT_ERROR_CONTENT_TYPE;

@@ -44,7 +44,8 @@
  * which maps it with `toHttpError()` (`fs-errors.ts`).
  */
 
-import { closeSync, constants, fstatSync, openSync, readlinkSync, realpathSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, realpathSync, type Stats } from "node:fs";
+import { readlinkBuffer } from "./fs-compat.js";
 import { realpath } from "node:fs/promises";
 import { NotServable } from "./fs-errors.js";
 import { fsEncode, unquote } from "./url.js";
@@ -214,7 +215,7 @@ export function closeFile(fd: number): void {
  */
 function realPathOf(fd: number, fsPath: Buffer): Buffer {
   try {
-    return readlinkSync(`/proc/self/fd/${fd}`, { encoding: "buffer" });
+    return readlinkBuffer(`/proc/self/fd/${fd}`); // a Buffer on Deno too (fs-compat.ts)
   } catch {
     return realpathSync(fsPath, { encoding: "buffer" });
   }

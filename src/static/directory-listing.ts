@@ -90,7 +90,7 @@ function compareCodePoints(a: string, b: string): number {
  * the runtime's ICU data, so a character whose case mapping is newer than the
  * Python release's Unicode database may sort differently.
  */
-export function sortEntries(entries: ListingEntry[]): ListingEntry[] {
+export function sortEntries<T extends { name: string }>(entries: readonly T[]): T[] {
   const keyed = entries.map((entry) => ({ entry, key: entry.name.toLowerCase() }));
   keyed.sort((x, y) => compareCodePoints(x.key, y.key)); // Array.prototype.sort is stable
   return keyed.map((k) => k.entry);

@@ -20,11 +20,11 @@
  * dropped first). The bytes are exactly those `renderListing()` gives.
  */
 
-import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { setImmediate as turn } from "node:timers/promises";
 import { renderListingItems, sortEntries, type ListingEntry } from "./directory-listing.js";
 import type { Source } from "./file-source.js";
+import { readdirTyped, type DirEntry } from "./fs-compat.js";
 import { fsDecode } from "./url.js";
 
 /** Entries rendered per slice before yielding to other connections. */
@@ -102,7 +102,7 @@ function keep(key: string, listing: Listing): void {
 }
 
 async function build(fsPath: Buffer, excludeDotfiles: boolean, stamp: string): Promise<Listing> {
-  let dirents: Dirent<Buffer>[] = await readdir(fsPath, { withFileTypes: true, encoding: "buffer" });
+  let dirents: DirEntry[] = await readdirTyped(fsPath);
   if (excludeDotfiles) dirents = dirents.filter((d) => d.name[0] !== 0x2e);
   const slash = Buffer.from("/");
   const links: Listing["links"] = [];

@@ -33,6 +33,7 @@ import { BuffersSource, listingItems } from "./listing-cache.js";
 import { cachedFile, cacheKey, rememberFile } from "./file-cache.js";
 import { BytesSource, COPY_CHUNK, FileReadError, FileSource, readSmall, SMALL_FILE, type Source } from "./file-source.js";
 import { NotServable, outOfDescriptors, toHttpError } from "./fs-errors.js";
+import type { ListingMode } from "./listing.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { contentRange, multipartByteranges, newBoundary, type Range } from "./ranges.js";
 import { fsEncode, splitTarget } from "./url.js";
@@ -88,6 +89,30 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * hidden files like any other. The CLI's `--exclude-dotfiles`.
    */
   declare exclude_dotfiles: boolean;
+  /**
+   * Extension (not in CPython): how a directory without an index page is
+   * answered. `"python"` (the default): CPython's page, byte for byte;
+   * `"rich"`: a sortable table (see listing-rich.ts); `"off"`: 404. In any
+   * mode but `"off"`, `Accept: application/json` gets the entries as JSON.
+   * The CLI's `--listing`.
+   */
+  declare listing: ListingMode;
+  /**
+   * Extension (not in CPython): `GET /dir/?download=zip` (`tar`, `tar.gz`)
+   * streams the folder as an archive. `false` by default. The CLI's `--archives`.
+   */
+  declare archives: boolean;
+  /**
+   * Extension (not in CPython): a URL shown as a QR code on the rich listing,
+   * or `null` (the default). The CLI's `--qr`.
+   */
+  declare listing_qr: string | null;
+  /**
+   * Extension (not in CPython): the URL path at which `directory` is served,
+   * ending in `/`: where the rich listing's breadcrumb starts. `"/"` by
+   * default; a share link's prefix under `--share`.
+   */
+  declare listing_base: string;
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
@@ -116,10 +141,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       try {
         await this.copyfile(f, this.wfile);
       } catch (e) {
-        if (!(e instanceof FileReadError)) throw e;
+        if (!(e instanceof FileReadError) && (e as Error | null)?.name !== "ArchiveError") throw e;
         // Content-Length cannot be honoured: closing is the only honest end,
         // and the client sees the body cut short.
-        this.log_error("%s; connection closed", e.message);
+        this.log_error("%s; connection closed", (e as Error).message);
         this.close_connection = true;
       } finally {
         await f.close();
@@ -171,6 +196,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         this.send_header("Content-Length", "0");
         this.end_headers();
         return null;
+      }
+      // Extension: a folder as an archive (see archive.ts).
+      // (listing.ts and archive.ts load on first use: the default start-up stays as small as it was.)
+      if (this.archives && parts.query.includes("download=")) {
+        const { archiveFormat, sendArchive } = await import("./listing.js");
+        const format = archiveFormat(parts.query);
+        if (format !== null) return sendArchive(this, path, format);
       }
       let index: Opened | null = null;
       for (const name of this.index_pages) {
@@ -399,6 +431,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * directory cannot be read.
    */
   async list_directory(path: string): Promise<Source | null> {
+    // Extension: --listing rich/off and the JSON listing; listing.ts loads on first use.
+    const ours = this.listing !== "python" || /json/i.test(this.headers.get("Accept") ?? "") ? await import("./listing.js") : null;
+    if (ours !== null && ours.listingIsOurs(this)) {
+      const { sendListing } = ours;
+      const body = await sendListing(this, path);
+      return body === null ? null : new BytesSource(body);
+    }
     const fsPath = fsEncode(path);
     let listed;
     try {
@@ -471,6 +510,10 @@ proto.index_pages = ["index.html", "index.htm"];
 proto.extensions_map = { ...DEFAULT_EXTENSIONS_MAP };
 proto.follow_symlinks = false;
 proto.exclude_dotfiles = false;
+proto.listing = "python";
+proto.archives = false;
+proto.listing_qr = null;
+proto.listing_base = "/";
 Object.assign(proto, WEBAPP_DEFAULTS);
 // CPython 3.15's name for the attribute (gh-135056): the same list.
 Object.defineProperty(proto, "extra_response_headers", {

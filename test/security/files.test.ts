@@ -205,8 +205,8 @@ describe("file-system errors", { timeout: 60_000 }, () => {
     }
   });
 
-  test("EMFILE: out of descriptors a file request gets 503 and the server keeps running (ulimit -n 40)", async () => {
-    const { port, proc } = await child([root, "1000"], { shell: "ulimit -n 40" });
+  test("EMFILE: out of descriptors a file request gets 503 and the server keeps running (ulimit -n 100)", async () => {
+    const { port, proc } = await child([root, "1000"], { shell: "ulimit -n 100" });
     const flood: Socket[] = [];
     try {
       const keep = await open(port);
@@ -214,7 +214,7 @@ describe("file-system errors", { timeout: 60_000 }, () => {
       await readUntil(keep, (b) => b.toString().endsWith("public\n"));
       // Idle connections until the server has no descriptor left (it accepts
       // and drops the rest: libuv's EMFILE trick).
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 150; i++) {
         const s = await open(port).catch(() => null);
         if (s === null) break;
         s.on("error", () => {});
