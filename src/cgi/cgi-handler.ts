@@ -116,10 +116,11 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   }
 
   /** Serves a POST request: only for CGI scripts (501 "Can only POST to CGI scripts" elsewhere). */
-  async do_POST(): Promise<void> {
+  override async do_POST(): Promise<void> {
     const cgi = this.#checkCgi();
     if (cgi === null) return;
     if (cgi) await this.run_cgi();
+    else if (this.upload) await super.do_POST();
     else this.send_error(501, "Can only POST to CGI scripts");
   }
 
@@ -155,7 +156,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
 
   /** Whether the file the path translates to lies strictly inside one of `cgi_directories`. */
   #insideScriptDirectory(): boolean {
-    const target = this.translate_path(this.path);
+    const target = this.translate_path(this.origin_path === "" ? this.path : this.origin_path);
     return this.cgi_directories.some((dir) => isBelow(target, this.translate_path(dir)));
   }
 
@@ -167,7 +168,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    *   caller must then refuse the request.
    */
   is_cgi(): boolean {
-    const collapsed = collapsePath(this.path);
+    // An absolute-form target names its path (RFC 9112 §3.2.2), as for files.
+    const collapsed = collapsePath(this.origin_path === "" ? this.path : this.origin_path);
     let dirSep = collapsed.indexOf("/", 1);
     while (dirSep > 0 && !this.cgi_directories.includes(collapsed.slice(0, dirSep))) {
       dirSep = collapsed.indexOf("/", dirSep + 1);

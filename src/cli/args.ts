@@ -24,6 +24,8 @@ import { MAX_WORKERS } from "../protocol/limits.js";
 import { headerProblem, splitHeaderArg, type HeaderPair } from "../static/response-headers.js";
 import { LISTING_MODES, type ListingMode } from "../static/listing.js";
 import { DEFAULT_SHARE_SECONDS, looksLikeDuration, parseDuration } from "./share.js";
+import { parseCredential } from "../static/auth.js";
+import { DEFAULT_MAX_UPLOAD, parseSize } from "../static/upload-rules.js";
 
 /** The program name in usage and error lines. */
 export const PROG = "http.server";
@@ -82,6 +84,21 @@ export interface CliOptions {
   max_downloads: number | null;
   /** Extension (not in CPython): `--qr`: print a QR code of the first LAN URL (and show it on the rich listing). */
   qr: boolean;
+  // ---- uploads and passwords (issue 15) ----
+  /** Extension: `--upload`, accept PUT, multipart POST and resumable uploads. */
+  upload: boolean;
+  /** Extension: `--upload-overwrite`, uploads may replace files without If-Match. */
+  upload_overwrite: boolean;
+  /** Extension: `--upload-mkdir`, uploads may create missing directories. */
+  upload_mkdir: boolean;
+  /** Extension: `--max-upload SIZE` in bytes. Default 1 GiB. */
+  max_upload: number;
+  /** Extension: `--auth USER:PASSWORD`, repeatable. */
+  auth: string[];
+  /** Extension: `--auth-scope`, what `--auth` protects. */
+  auth_scope: "all" | "upload";
+  /** Extension: `--hash-password`, print a hash for `--auth` and exit. */
+  hash_password: boolean;
 }
 
 /** The result of parsing: run, print help, or a usage error (message without the `http.server: error: ` prefix). */
@@ -118,12 +135,25 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   share_forever: false,
   max_downloads: null,
   qr: false,
+  upload: false,
+  upload_overwrite: false,
+  upload_mkdir: false,
+  max_upload: DEFAULT_MAX_UPLOAD,
+  auth: [],
+  auth_scope: "all",
+  hash_password: false,
 });
 
-type FlagDest = "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles" | "version" | "cors" | "precompressed" | "compress" | "quiet" | "spa"
-  | "archives" | "share_forever" | "qr";
-type ValueDest = "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers" | "header" | "content_type" | "not_found"
-  | "listing" | "max_downloads";
+type FlagDest =
+  | "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles" | "version"
+  | "cors" | "precompressed" | "compress" | "quiet" | "spa"
+  | "archives" | "share_forever" | "qr"
+  | "upload" | "upload_overwrite" | "upload_mkdir" | "hash_password";
+type ValueDest =
+  | "bind" | "directory" | "protocol" | "tls_cert" | "tls_key" | "tls_password_file" | "workers"
+  | "header" | "content_type" | "not_found"
+  | "listing" | "max_downloads"
+  | "max_upload" | "auth" | "auth_scope";
 /** Options whose value may be left out (argparse's `nargs='?'`). */
 type OptionalValueDest = "share";
 
@@ -164,6 +194,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--share-forever"], dest: "share_forever", takesValue: false },
   { flags: ["--max-downloads"], dest: "max_downloads", takesValue: true },
   { flags: ["--qr"], dest: "qr", takesValue: false },
+  // ---- uploads and passwords (issue 15) ----
+  { flags: ["--upload"], dest: "upload", takesValue: false },
+  { flags: ["--upload-overwrite"], dest: "upload_overwrite", takesValue: false },
+  { flags: ["--upload-mkdir"], dest: "upload_mkdir", takesValue: false },
+  { flags: ["--max-upload"], dest: "max_upload", takesValue: true },
+  { flags: ["--auth"], dest: "auth", takesValue: true },
+  { flags: ["--auth-scope"], dest: "auth_scope", takesValue: true },
+  { flags: ["--hash-password"], dest: "hash_password", takesValue: false },
 ];
 
 const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((f) => [f, o] as const)));
@@ -178,6 +216,9 @@ export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-
                    [--version] [--listing {python,rich,off}] [--archives]
                    [--share [DURATION]] [--share-forever]
                    [--max-downloads N] [--qr]
+                   [--upload] [--upload-overwrite] [--upload-mkdir]
+                   [--max-upload SIZE] [--auth USER:PASSWORD]
+                   [--auth-scope {all,upload}] [--hash-password]
                    [port]
 `;
 
@@ -233,6 +274,20 @@ options:
   --max-downloads N     end the share after N file or archive downloads
   --qr                  print a QR code of the first LAN URL (the share URL
                         with --share) and show it on the rich listing
+  --upload              accept uploads: PUT /dir/name, multipart POST to a
+                        directory, resumable uploads; atomic, never
+                        replacing a file silently (default: 501)
+  --upload-overwrite    uploads may replace existing files without If-Match
+  --upload-mkdir        uploads may create missing parent directories
+  --max-upload SIZE     largest upload, e.g. 100M, 2G (default: 1G)
+  --auth USER:PASSWORD  require HTTP Basic authentication (repeatable);
+                        PASSWORD may be a hash from --hash-password; without
+                        --tls-cert, anyone on the network can read it
+  --auth-scope {all,upload}
+                        what --auth protects: everything, or only uploads
+                        (default: all)
+  --hash-password       read a password (stdin or prompt), print a salted
+                        hash for --auth, and exit
 `;
 
 /** `type "/" subtype *( OWS ";" OWS parameter )` (RFC 9110 §8.3.1), no control characters. */
@@ -320,6 +375,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   let portText: string | null = null;
   let workersText: string | null = null;
   const texts: { listing: string | null; share: string | null; max_downloads: string | null } = { listing: null, share: null, max_downloads: null };
+  const uploadTexts: Partial<Record<"max_upload" | "auth_scope", string>> = {};
   const error = (message: string): ParseResult => ({ kind: "error", message });
 
   // argparse classifies every argument before consuming any: an ambiguous
@@ -425,6 +481,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
           } else if (action.dest === "spa") options.spa = "index.html";
           else if (action.dest === "listing" || action.dest === "share" || action.dest === "max_downloads") texts[action.dest] = value!;
           else if (action.dest === "workers") workersText = value!;
+          else if (action.dest === "auth") options.auth = [...options.auth, value!];
+          else if (action.dest === "max_upload" || action.dest === "auth_scope") uploadTexts[action.dest] = value!;
           else if (action.takesValue) options[action.dest] = value!;
           else options[action.dest] = true;
         }
@@ -434,7 +492,9 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   }
   if (extras.length > 0) return error(`unrecognized arguments: ${extras.join(" ")}`);
   const checked = check(options, portText, workersText);
-  return checked.kind === "run" ? checkShare(checked.options, texts) : checked;
+  if (checked.kind !== "run") return checked;
+  const shared = checkShare(checked.options, texts);
+  return shared.kind === "run" ? checkUploadOptions(shared.options, uploadTexts) : shared;
 }
 
 /** Extension checks of issue 15 (share-a): `--listing`, `--share`, `--max-downloads`. */
@@ -461,12 +521,45 @@ function checkShare(options: CliOptions, texts: { listing: string | null; share:
   if (options.share !== null) {
     // A share link is read-only and lives in one process (its prefix and counters).
     if (options.cgi) return error("--share cannot be combined with --cgi (a share link is read-only)");
-    // `upload` is the upload feature's option (issue 15, share-b), read by name so either branch lands first.
-    if ((options as unknown as Record<string, unknown>)["upload"] === true) {
-      return error("--share cannot be combined with --upload (a share link is read-only)");
-    }
+    if (options.upload) return error("--share cannot be combined with --upload (a share link is read-only)");
     if (options.workers !== 1) return error("--share cannot be combined with --workers (one process holds the link and its counters)");
   }
+  return { kind: "run", options };
+}
+
+/** The checks of the upload and password options (issue 15), their values converted. */
+function checkUploadOptions(options: CliOptions, texts: Partial<Record<"max_upload" | "auth_scope", string>>): ParseResult {
+  const error = (message: string): ParseResult => ({ kind: "error", message });
+  if (texts.max_upload !== undefined) {
+    const n = parseSize(texts.max_upload);
+    if (n === null || n < 1) return error(`argument --max-upload: invalid size: ${pyRepr(texts.max_upload)} (expected bytes or a number with K, M, G or T)`);
+    options.max_upload = n;
+  }
+  if (texts.auth_scope !== undefined) {
+    if (texts.auth_scope !== "all" && texts.auth_scope !== "upload") {
+      return error(`argument --auth-scope: invalid choice: ${pyRepr(texts.auth_scope)} (choose from 'all', 'upload')`);
+    }
+    options.auth_scope = texts.auth_scope;
+  }
+  for (const spec of options.auth) {
+    try {
+      parseCredential(spec);
+    } catch (e) {
+      // Never the password in a message: the user name at most.
+      const user = spec.includes(":") ? ` for user ${pyRepr(spec.slice(0, spec.indexOf(":")))}` : "";
+      return error(`argument --auth: ${(e as Error).message}${user} (expected USER:PASSWORD)`);
+    }
+  }
+  if (!options.upload) {
+    for (const [flag, given] of [
+      ["--upload-overwrite", options.upload_overwrite],
+      ["--upload-mkdir", options.upload_mkdir],
+      ["--max-upload", texts.max_upload !== undefined],
+    ] as const) {
+      if (given) return error(`${flag} requires --upload to be set`);
+    }
+  }
+  if (texts.auth_scope !== undefined && options.auth.length === 0) return error("--auth-scope requires --auth to be set");
   return { kind: "run", options };
 }
 

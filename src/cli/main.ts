@@ -60,6 +60,8 @@ import { ShareLifetime, bannerExtras } from "./share.js";
 
 /** The longest a timer can wait (ms): an end of a share waits for downloads in flight up to this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+import { hashPasswordMain, type HashPasswordIO } from "./hash-password.js";
+import { sweepOnce } from "../static/atomic-file.js";
 
 /** Where the command writes: `process.stdout` / `process.stderr` fit. */
 export interface Output {
@@ -82,6 +84,8 @@ export interface CliIO {
   stdout: Output;
   stderr: Output;
   signals?: SignalSource;
+  /** Where `--hash-password` reads; `process.stdin` by default. */
+  stdin?: HashPasswordIO["stdin"];
 }
 
 /** A mistake in what was typed: usage and the message on stderr, exit 2. */
@@ -117,6 +121,7 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
   // Issue 15 (listing, archives).
   Handler.prototype.listing = options.listing;
   Handler.prototype.archives = options.archives;
+  applyUploadOptions(Handler.prototype, options);
   // Issue #14.
   const p = Handler.prototype;
   if (options.header.length > 0) p.response_headers = options.header;
@@ -128,6 +133,37 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
   p.compress = options.compress;
   p.quiet = options.quiet;
   return Handler;
+}
+
+/** Uploads and passwords (issue 15): the handler attributes of `--upload…` and `--auth…`. */
+function applyUploadOptions(proto: SimpleHTTPRequestHandler, options: CliOptions): void {
+  proto.upload = options.upload;
+  proto.upload_overwrite = options.upload_overwrite;
+  proto.upload_mkdir = options.upload_mkdir;
+  proto.max_upload = options.max_upload;
+  proto.auth = options.auth.length > 0 ? [...options.auth] : null;
+  proto.auth_scope = options.auth_scope;
+}
+
+/** Whether `host` (a bound address) is a loopback one: only this machine can reach it. */
+export function isLoopback(host: string): boolean {
+  return /^127\./.test(host) || host === "::1" || /^::ffff:127\./i.test(host);
+}
+
+/** The start-up warning for `--auth` without `--tls-cert` on an address other machines can reach, or `null`. */
+export function authWarning(options: CliOptions, host: string): string | null {
+  if (options.auth.length === 0 || options.tls_cert !== null || isLoopback(host)) return null;
+  return `${PROG}: warning: --auth without --tls-cert on ${host}: HTTP Basic sends the password readable by anyone on the network\n`;
+}
+
+/** Start-up lines of `--upload` and `--auth` (stderr), after the banner. */
+async function uploadStartup(options: CliOptions, directory: string, host: string, io: CliIO): Promise<void> {
+  const warning = authWarning(options, host);
+  if (warning !== null) io.stderr.write(warning);
+  if (options.upload) {
+    const removed = await sweepOnce(directory);
+    if (removed > 0) io.stderr.write(`${PROG}: removed ${removed} temporary file(s) left by interrupted uploads\n`);
+  }
 }
 
 /**
@@ -418,6 +454,7 @@ async function run(options: CliOptions, io: CliIO, signals: SignalQueue): Promis
   const printBanner = (address: ServerAddress): void => {
     const more = extras(address);
     io.stdout.write(banner(scheme, address[0], address[1]) + "\n" + more.text);
+    void uploadStartup(options, directory, address[0], io);
     if (more.clearText) io.stderr.write(`${PROG}: warning: without --tls-cert the share link crosses the network in clear text\n`);
     if (options.qr) {
       const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
@@ -500,6 +537,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       return 0;
     }
     if (parsed.kind === "error") throw new UsageError(parsed.message);
+    if (parsed.options.hash_password) return await hashPasswordMain({ stdin: io.stdin ?? process.stdin, stdout: io.stdout, stderr: io.stderr });
     return await run(parsed.options, io, signals);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -155,6 +155,20 @@ export class BaseHTTPRequestHandler {
   request_version = "";
   /** The request's header fields. Empty for HTTP/0.9. */
   headers: HTTPMessage = new HTTPMessage();
+  /**
+   * Extension (not in CPython): the request target in origin form, what a
+   * server serves: `path` itself for a `/…` target; the path and query of an
+   * absolute-form target (`GET http://host/a?b` → `/a?b`, `/` when it has no
+   * path), where `path` stays the whole target as in CPython; `""` for `*`
+   * and CONNECT's `host:port`.
+   */
+  origin_path = "";
+  /**
+   * Extension (not in CPython): the host the request is for (RFC 9112
+   * §3.2.2): the authority of an absolute-form or CONNECT target, else the
+   * `Host` field's value, else `null`.
+   */
+  request_host: string | null = null;
 
   /** The request in progress: what CPython keeps in private attributes. */
   readonly #x = new Exchange();
@@ -213,6 +227,14 @@ export class BaseHTTPRequestHandler {
   }
 
   // ---- one request ----------------------------------------------------------
+
+  /**
+   * Internal extension point (not in CPython): called before `do_<COMMAND>()`;
+   * returning `false` (or a Promise of it) means the request has been answered.
+   */
+  _before_dispatch(): boolean | Promise<boolean> {
+    return true;
+  }
 
   /** Parses one request and dispatches it to `do_<COMMAND>()`. */
   handle_one_request(): Promise<void> {
@@ -358,10 +380,55 @@ export class BaseHTTPRequestHandler {
     }
   }
 
-  /** Ends the header section and flushes it. */
+  /**
+   * Ends the header section and flushes it. Differs from CPython: a final
+   * response on a connection that was to stay open, after which the server
+   * will close it anyway (no length and a body, a request body left past
+   * `max_drain_bytes`, the server closing), gets `Connection: close`
+   * (RFC 9112 §9.6), so the client does not pipeline into a closed connection.
+   */
   end_headers(): void {
-    if (!this.#bare) this.#x.head += "\r\n";
+    if (!this.#bare) {
+      if (!this.close_connection && this.#x.status >= 200 && this.#willClose()) this.#x.head += "Connection: close\r\n";
+      this.#x.head += "\r\n";
+    }
     this.flush_headers();
+  }
+
+  /** The connection cannot be reused after the response being sent (sets `close_connection`). */
+  #willClose(): boolean {
+    const x = this.#x;
+    const status = x.status;
+    const unframed = status !== 204 && status !== 304 && this.command !== "HEAD" && !x.delimited;
+    if (!x.mustClose && !unframed && this.server._closing !== true) return false;
+    // Sent only once: a second header block (after 1xx) finds close_connection set.
+    this.close_connection = true;
+    return !x.switched;
+  }
+
+  /**
+   * Extension (not in CPython): reads and discards the request body, at most
+   * `max_drain_bytes` of it, before a response that does not use it (the
+   * file server's GET and HEAD call it first). Resolves `true` to go on
+   * answering: the body is gone and the connection stays usable, or the body
+   * is larger than the limit and the response will say `Connection: close`.
+   * Resolves `false` once an error has been sent: malformed chunking (400),
+   * or the client stopped sending. Synchronous `true` when there is no body.
+   */
+  discard_body(): true | Promise<boolean> {
+    const reader = this.rfile instanceof SocketReader ? this.rfile : null;
+    if (reader === null || reader._bodyDone) return true;
+    return reader._discardBody(this.max_drain_bytes).then((outcome) => {
+      if (outcome === "done") return true;
+      if (outcome === "too-large") {
+        this.#x.mustClose = true;
+        return true;
+      }
+      this.close_connection = true;
+      if (outcome === "eof") return false;
+      this.send_error(outcome.status, outcome.reason, outcome.explain);
+      return false;
+    });
   }
 
   /** Writes the buffered status line and headers with one `wfile.write()`. */

@@ -58,6 +58,8 @@ export class Exchange {
   first = true;
   /** `wfile` byte count when this request started (to know whether its response began). */
   writtenAtStart = 0;
+  /** The connection will close after this response whatever the handler does (`discard_body()` found too much). */
+  mustClose = false;
 
   /** Starts a request. */
   reset(written: number): void {
@@ -67,6 +69,7 @@ export class Exchange {
     this.status = 0;
     this.delimited = false;
     this.switched = false;
+    this.mustClose = false;
     this.writtenAtStart = written;
   }
 }
@@ -303,8 +306,19 @@ class Loop {
     return parsed ? this.#dispatch() : undefined;
   }
 
-  /** Step 3: `do_<COMMAND>()`, or 501. */
+  /**
+   * Step 3: `do_<COMMAND>()`, or 501 — after the handler's
+   * `_before_dispatch()` gate (SimpleHTTPRequestHandler's authentication),
+   * which may answer the request itself.
+   */
   #dispatch(): Promise<void> | undefined {
+    const gate = this.#h._before_dispatch();
+    if (gate === false) return this.#finish();
+    if (gate instanceof Promise) return gate.then((go) => (go ? this.#run() : this.#finish()));
+    return this.#run();
+  }
+
+  #run(): Promise<void> | undefined {
     const h = this.#h;
     const method = (h as unknown as Record<string, unknown>)["do_" + h.command];
     if (typeof method !== "function") {
@@ -419,6 +433,8 @@ export function applyLine(h: Handler, x: Exchange, line: RequestLineResult): voi
   if (line.accepted) {
     x.lineParsed = true;
     h.path = line.path;
+    h.origin_path = line.originPath ?? line.path;
+    h.request_host = line.authority ?? null;
   }
 }
 
@@ -436,6 +452,8 @@ export function acceptHead(
   closeConnection: boolean,
 ): boolean | Promise<boolean> {
   h.headers = headers;
+  // RFC 9112 §3.2.2: an absolute-form target's authority overrides Host.
+  if (h.request_host === null) h.request_host = headers.get("Host") ?? null;
   x.framing = framing;
   reader?._beginBody(framing);
   h.close_connection = closeConnection;

@@ -91,7 +91,7 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   /** Absolute time (ms) by which the current head must be complete. */
   _headDeadline = 0;
   /** Timeouts in force (set by the handler). */
-  _timeouts: ReadTimeouts = { timeout: null, keepAlive: 5, header: 60, body: 60 };
+  _timeouts: ReadTimeouts = { timeout: null, keepAlive: 5, header: 30, body: 60 };
 
   /** The reader of `socket`, if a handler made one. */
   static _of(socket: Socket): SocketReader | undefined {
@@ -361,27 +361,70 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
 
   /**
    * Reads and discards what is left of the body, if that is at most `max`
-   * bytes of a Content-Length body. Resolves `true` when the connection can
-   * carry another request, `false` when it must be closed.
+   * bytes (of a Content-Length body; of a chunked body, counted on the wire
+   * and checked by the strict decoder). Resolves `true` when the connection
+   * can carry another request, `false` when it must be closed (too long,
+   * malformed, cut short).
    */
   async _drainBody(max: number): Promise<boolean> {
+    return (await this._discardBody(max)) === "done";
+  }
+
+  /**
+   * `_drainBody()` with the reason: `"done"` (the body is consumed),
+   * `"too-large"` (more than `max` bytes left; nothing more is read),
+   * `"eof"` (the client stopped sending), a `ProtocolError` (malformed chunking).
+   */
+  async _discardBody(max: number): Promise<"done" | "too-large" | "eof" | ProtocolError> {
     switch (this.#mode) {
       case "none":
-        return true;
+        return "done";
       case "raw":
-        return false;
+        return "too-large";
       case "chunked":
-        return this._bodyDone;
+        return this.#discardChunked(max);
       case "length":
-        if (this.#remaining > max) return false;
+        if (this.#remaining > max) return "too-large";
         while (this.#remaining > 0) {
           const w = this.#window();
           if (w > 0) this.#consume(w);
-          else if (this.#eof) return false;
+          else if (this.#eof) return "eof";
           else await this.#wait();
         }
-        return true;
+        return "done";
     }
+  }
+
+  /** `_discardBody()` of a chunked body: decoded and discarded, `max` wire bytes at most. */
+  async #discardChunked(max: number): Promise<"done" | "too-large" | "eof" | ProtocolError> {
+    const decoder = this.#decoder!;
+    let budget = max;
+    // Bytes the decoder already checked for raw reads through rfile.
+    if (this.#visible > 0) {
+      budget -= this.#visible;
+      this.#rb.take(this.#visible);
+      this.#visible = 0;
+    }
+    while (!decoder.done) {
+      if (this.#rb.length > 0) {
+        if (budget <= 0) return "too-large";
+        const input = this.#rb.peek();
+        let consumed: number;
+        try {
+          consumed = decoder.decode(budget < input.length ? input.subarray(0, budget) : input).consumed;
+        } catch (e) {
+          if (e instanceof ProtocolError) return e;
+          throw e;
+        }
+        this.#rb.take(consumed);
+        budget -= consumed;
+      } else if (this.#eof) {
+        return "eof";
+      } else {
+        await this.#wait();
+      }
+    }
+    return "done";
   }
 
   /** Ends reading: pending waits resolve, and later reads find end of stream. */

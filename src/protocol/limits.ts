@@ -56,8 +56,14 @@ export const DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024;
  */
 export const RECEIVE_HIGH_WATER = 256 * 1024;
 
-/** Time to receive a whole request head once its first byte arrived. nginx `client_header_timeout`, Node `headersTimeout`: 60 s. */
-export const HEADER_TIMEOUT = 60;
+/**
+ * Time to receive a whole request head, from its first byte (from the
+ * connection, for the first request): a client trickling its head is cut off
+ * at this deadline however fast it trickles. nginx `client_header_timeout`
+ * and Node `headersTimeout` are 60 s; half that still leaves any real client
+ * hundreds of times what it needs, and halves what a slowloris holds.
+ */
+export const HEADER_TIMEOUT = 30;
 
 /** Idle time allowed between requests on a persistent connection. Node `keepAliveTimeout`: 5 s. */
 export const KEEP_ALIVE_TIMEOUT = 5;

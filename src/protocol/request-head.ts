@@ -9,25 +9,31 @@
  * per request, in numbered steps; each step consumes whole lines from the
  * buffer, so a slow drip costs linear time and a refused head leaves the rest
  * unread.
- *   1. The request line: one line of at most MAX_REQUEST_LINE bytes, LF
- *      included (CPython's `readline(65537)`); a longer one → 414. At end of
- *      stream the bytes so far are the line (empty: nothing to answer).
+ *   1. The request line: empty lines before it are skipped (RFC 9112 §2.2;
+ *      at most MAX_REQUEST_LINE bytes of them, then 400), then one line of
+ *      at most MAX_REQUEST_LINE bytes, LF included (CPython's
+ *      `readline(65537)`); a longer one → 414. Bytes that cannot start a
+ *      request line (a TLS ClientHello, binary garbage: `request-target.ts`)
+ *      → 400 as soon as they arrive, not at a line end that may never come.
+ *      At end of stream the bytes so far are the line (empty: nothing to answer).
  *   2. The line decided as CPython 3.14's `parse_request` does
  *      (`request-line.ts`): no words → nothing to answer, close; a bad
  *      version → 400; 2.0 or later → 505; a word count or control byte we
  *      refuse → 400; a two-word line is HTTP/0.9 and only knows GET (→ 400).
  *      HTTP/0.9 ends here: no header section is read, the reply is the bare
  *      body (answered without waiting for more bytes).
- *      TODO(#12): request-target form (origin / absolute / authority /
- *      asterisk) is checked here, after the version.
+ *      The request target must have one of RFC 9112 §3.2's forms for its
+ *      method (`request-target.ts`): origin-form, absolute-form, authority-form
+ *      for CONNECT only, `*` for OPTIONS only; a two-word (HTTP/0.9) line's
+ *      target must be a path. Anything else → 400.
  *   3. The header section (`headers.ts`): CPython's line and count limits
  *      and our total (431), our strictness (400). EOF ends the section.
- *      TODO(#12): empty lines before a request line are skipped in step 1;
- *      non-HTTP bytes are refused at once in step 1; Host is validated here.
+ *      More than one `Host` field, or a value that is not `uri-host
+ *      [":" port]` → 400; a missing one is served (as CPython does).
  *   4. The body framing (`framing.ts`): 400 / 501 for what is ambiguous or
  *      unsupported.
  *   5. Keep-alive as the request asks it (`requestKeepAlive`).
- *      TODO(#12): `Connection: close` anywhere in a list counts.
+ *      A `close` option in any `Connection` field line closes.
  * Every status a malformed head gets is in {@link HEAD_ERRORS} (steps 1–2,
  * and the 501 for a method the handler lacks) or thrown by the module of
  * step 3 (431, 400) or 4 (400, 501); the messages are CPython's.
@@ -39,6 +45,7 @@ import { HeaderReader, HTTPMessage, type MessageClassType } from "./headers.js";
 import { MAX_HEADER_BYTES, MAX_REQUEST_LINE } from "./limits.js";
 import type { ReceiveBuffer } from "./receive-buffer.js";
 import { parseRequestLine, reduceLeadingSlashes, stripLineEnd } from "./request-line.js";
+import { classifyTarget, connectionHas, isValidHost, RequestLineScanner } from "./request-target.js";
 import { RESPONSES } from "./status.js";
 import { pyRepr } from "../python/repr.js";
 
@@ -58,6 +65,14 @@ export interface RequestLineResult {
   readonly target: string;
   /** The target with leading `//` reduced to `/` (gh-87389): the handler's `path`. */
   readonly path: string;
+  /**
+   * The path (and query) to serve: `path` for an origin-form target, the
+   * path of an absolute-form one (`/` when it has none), `""` for `*` and
+   * authority-form. Set when the line was accepted.
+   */
+  readonly originPath?: string;
+  /** The authority (`host[:port]`) of an absolute- or authority-form target, else `null`. Set when the line was accepted. */
+  readonly authority?: string | null;
   /**
    * `request_version`: the line's version; `null` when the line gave none
    * (HTTP/0.9, or refused before its version was read): the handler's
@@ -101,6 +116,20 @@ export const HEAD_ERRORS = {
   unsupportedVersion: (detail: string): ProtocolError => error(505, "ERR_UNSUPPORTED_VERSION", `Invalid HTTP version (${detail})`),
   /** Step 2: not two or three words, or a control byte inside one. */
   badSyntax: (detail: string): ProtocolError => error(400, "ERR_BAD_REQUEST_SYNTAX", `Bad request syntax (${pyRepr(detail)})`),
+  /**
+   * Step 1: a line whose first byte that is not whitespace is a control byte
+   * or not ASCII (a TLS ClientHello, binary garbage). Fixed text: it is sent
+   * as soon as that byte arrives, whatever follows.
+   */
+  notHttp: (): ProtocolError => error(400, "ERR_BAD_REQUEST_SYNTAX", "Bad request syntax (not an HTTP request line)"),
+  /** Step 1: more than MAX_REQUEST_LINE bytes of empty lines before the request line. */
+  tooManyEmptyLines: (): ProtocolError => error(400, "ERR_BAD_REQUEST_SYNTAX", "Bad request syntax (too many empty lines)"),
+  /** Step 2: a target of no form allowed for the method (RFC 9112 §3.2). */
+  badTarget: (detail: string): ProtocolError => error(400, "ERR_BAD_REQUEST_TARGET", `Bad request target (${pyRepr(detail)})`),
+  /** Step 3: more than one Host field line. */
+  repeatedHost: (): ProtocolError => error(400, "ERR_BAD_HOST", "Bad request: more than one Host field"),
+  /** Step 3: a Host value that is not uri-host [":" port]. */
+  badHost: (detail: string): ProtocolError => error(400, "ERR_BAD_HOST", `Bad Host field (${pyRepr(detail)})`),
   /** Step 2: HTTP/0.9 with a method other than GET. */
   badHttp09Method: (detail: string): ProtocolError => error(400, "ERR_BAD_HTTP09_METHOD", `Bad HTTP/0.9 request type (${pyRepr(detail)})`),
   /** After the head: the handler has no `do_<method>()` (decided by the request loop). */
@@ -150,16 +179,24 @@ export function decideRequestLine(raw: Buffer, protocolVersion: string): Request
     }
   }
   const target = line.words[1]!;
+  const command = line.words[0]!;
+  const http09 = line.words.length === 2;
+  // RFC 9112 §3.2: a form allowed for the method; HTTP/0.9 knows only paths.
+  const form = http09 && target.charCodeAt(0) !== 0x2f ? null : classifyTarget(command, target);
+  if (form === null) return refused(raw, requestline, null, version, close, HEAD_ERRORS.badTarget(target));
+  const path = reduceLeadingSlashes(target);
   return {
     raw,
     requestline,
-    command: line.words[0]!,
+    command,
     target,
-    path: reduceLeadingSlashes(target),
+    path,
+    originPath: form.form === "origin" ? path : form.originPath,
+    authority: form.authority,
     version,
     closeConnection: close,
     accepted: true,
-    http09: line.words.length === 2,
+    http09,
     empty: false,
   };
 }
@@ -178,17 +215,20 @@ function refused(
 /**
  * Step 5: whether the request lets the connection live on, before the
  * handler has a say (CPython's `parse_request`): HTTP/1.1 or later on a
- * server speaking HTTP/1.1 keeps it, `Connection: close` closes it, and
- * `Connection: keep-alive` keeps it on a server speaking HTTP/1.1.
+ * server speaking HTTP/1.1 keeps it; a `close` option in any `Connection`
+ * field line closes it (RFC 9110 §7.6.1: a list, in as many lines as the
+ * client likes, case-insensitive; CPython compares the first field's whole
+ * value); a `keep-alive` option keeps it on a server speaking HTTP/1.1.
  * @param versionClose `closeConnection` of the request line.
- * @param connection the first `Connection` field's value, if any.
+ * @param connection every `Connection` field value (CPython passed the first only).
  * @returns `close_connection`.
  */
-export function requestKeepAlive(versionClose: boolean, connection: string | undefined, protocolVersion: string): boolean {
+export function requestKeepAlive(versionClose: boolean, connection: string | readonly string[] | undefined, protocolVersion: string): boolean {
   if (connection === undefined) return versionClose;
-  const conntype = connection.toLowerCase();
-  if (conntype === "close") return true;
-  if (conntype === "keep-alive" && protocolVersion >= "HTTP/1.1") return false;
+  const values = typeof connection === "string" ? [connection] : connection;
+  if (values.length === 0) return versionClose;
+  if (connectionHas(values, "close")) return true;
+  if (protocolVersion >= "HTTP/1.1" && connectionHas(values, "keep-alive")) return false;
   return versionClose;
 }
 
@@ -225,6 +265,11 @@ export class RequestHeadReader {
   #message: HTTPMessage | null = null;
   readonly #options: RequestHeadOptions;
 
+  /** Checks the request line's bytes as they arrive (step 1). */
+  readonly #scanner = new RequestLineScanner();
+  /** Bytes of empty lines skipped before the request line. */
+  #skipped = 0;
+
   constructor(options: RequestHeadOptions) {
     this.#options = options;
   }
@@ -235,6 +280,29 @@ export class RequestHeadReader {
     this.headers = null;
     this.#headers = null;
     this.#message = null;
+    this.#scanner.reset();
+    this.#skipped = 0;
+  }
+
+  /**
+   * Step 1's empty lines (CRLF or a bare LF) before the request line are
+   * consumed; `false` while a lone CR leaves it open whether one more comes.
+   */
+  #skipEmptyLines(rb: ReceiveBuffer, eof: boolean): boolean {
+    while (rb.length > 0) {
+      const b = rb.peek();
+      let n = 0;
+      if (b[0] === 0x0a) n = 1;
+      else if (b[0] === 0x0d) {
+        if (b.length === 1) return eof;
+        if (b[1] === 0x0a) n = 2;
+      }
+      if (n === 0) return true;
+      rb.take(n);
+      this.#skipped += n;
+      if (this.#skipped > MAX_REQUEST_LINE) throw HEAD_ERRORS.tooManyEmptyLines();
+    }
+    return true;
   }
 
   /**
@@ -249,8 +317,13 @@ export class RequestHeadReader {
     const o = this.#options;
     let line = this.line;
     if (line === null) {
+      if (!this.#skipEmptyLines(rb, eof)) return null;
       const raw = takeRequestLine(rb, eof);
-      if (raw === null) return null;
+      if (raw === null) {
+        if (!this.#scanner.check(rb.peek())) throw HEAD_ERRORS.notHttp();
+        return null;
+      }
+      if (raw.length > 0 && raw.length <= MAX_REQUEST_LINE && !this.#scanner.check(raw)) throw HEAD_ERRORS.notHttp();
       line = decideRequestLine(raw, o.protocolVersion);
       this.line = line;
       if (o.lineOnly === true) return { line };
@@ -263,7 +336,13 @@ export class RequestHeadReader {
     if (this.#headers!.read(rb, eof) === null) return null;
     const headers = this.#message!;
     this.headers = headers;
+    // Step 3: Host (RFC 9112 §3.2: 400 for more than one, or an invalid one).
+    const hosts = headers.get_all("Host");
+    if (hosts !== null && hosts !== undefined && hosts.length > 0) {
+      if (hosts.length > 1) throw HEAD_ERRORS.repeatedHost();
+      if (!isValidHost(hosts[0]!)) throw HEAD_ERRORS.badHost(hosts[0]!);
+    }
     const framing = requestFraming(headers, line.version ?? o.defaultVersion, line.command ?? "");
-    return { line, headers, framing, closeConnection: requestKeepAlive(line.closeConnection, headers.get("Connection"), o.protocolVersion) };
+    return { line, headers, framing, closeConnection: requestKeepAlive(line.closeConnection, headers.get_all("Connection") ?? undefined, o.protocolVersion) };
   }
 }

@@ -371,7 +371,10 @@ export class TCPServer extends BaseServer {
 
   constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass, bind_and_activate = true) {
     super(server_address, RequestHandlerClass);
-    this.socket = createServer({ pauseOnConnect: true }, (request) => this._enqueue(request));
+    // allowHalfOpen: a client that half-closes after sending its request
+    // (`shutdown(SHUT_WR)`, `nc -N`, HTTP/0.9 tools) still gets its responses;
+    // the handler's loop sees end of input and `shutdown_request()` ends ours.
+    this.socket = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (request) => this._enqueue(request));
     this.#bound.promise.catch(() => {}); // the error is the caller's to await; never an unhandled rejection
     if (bind_and_activate) {
       // After the constructor returns, so that subclass fields are in place.

@@ -22,6 +22,7 @@ import type { ServerAddress } from "./address.js";
 import type { RequestHandlerClass } from "./base-server.js";
 import { ThreadingMixIn } from "./threading.js";
 import { HTTPServer } from "./http-server.js";
+import { answerPlainHttp, TLS_SECURE_OPTIONS } from "./tls-guard.js";
 
 /** A password for an encrypted key: the value, or a function returning it (Python's callable). */
 export type KeyPassword = string | Buffer | (() => string | Buffer);
@@ -147,17 +148,28 @@ export class HTTPSServer extends HTTPServer {
       this.#loadError = e instanceof TLSLoadError ? e : new TLSLoadError(String(e), "ERR_TLS_LOAD");
     }
     const verify = options.verify_client === true;
+    const handshakeMs = (options.handshake_timeout ?? HANDSHAKE_TIMEOUT) * 1000;
     const tlsServer = createTlsServer(
       {
         ...credentials,
         minVersion: "TLSv1.2",
+        secureOptions: TLS_SECURE_OPTIONS,
         ALPNProtocols: this.alpn_protocols,
         requestCert: verify,
         rejectUnauthorized: verify,
-        handshakeTimeout: (options.handshake_timeout ?? HANDSHAKE_TIMEOUT) * 1000,
+        handshakeTimeout: handshakeMs,
       },
-      (request: TLSSocket) => this._enqueue(request, true),
+      (request: TLSSocket) => {
+        // As over TCP: a client's close_notify (or FIN) after its request
+        // ends its input only; the responses still go out. Only from here:
+        // during the handshake an end of input must fail it at once.
+        request.allowHalfOpen = true;
+        this._enqueue(request, true);
+      },
     );
+    // A socket reset during the handshake has forgotten its peer by the time
+    // the error is reported: remember each peer when it connects.
+    const peers = new WeakMap<object, string>();
     // max_connections counts a TLS connection from its TCP accept, so a flood
     // of handshakes is bounded too; past the limit it is closed (a 503 cannot
     // be sent before the handshake).
@@ -168,13 +180,15 @@ export class HTTPSServer extends HTTPServer {
         raw.destroy();
       }
     });
-    // A socket reset during the handshake has forgotten its peer by the time
-    // the error is reported: remember each peer when it connects.
-    const peers = new WeakMap<object, string>();
     tlsServer.on("connection", (raw: Socket) => peers.set(raw, raw.remoteAddress ?? "?"));
     tlsServer.on("tlsClientError", (err: Error & { code?: string }, socket: TLSSocket) => {
       const parent = (socket as unknown as { _parent?: object })._parent;
       const who = socket.remoteAddress ?? (parent !== undefined ? peers.get(parent) : undefined) ?? "?";
+      if (answerPlainHttp(err, socket)) {
+        // Not TLS at all (plain HTTP on this port): answered 400 in clear text.
+        writeLog(`${who} - - [${logDateTimeString()}] code 400, message plain HTTP sent to the HTTPS port (${escapeControl(err.code ?? "")})\n`);
+        return;
+      }
       writeLog(`${who} - - [${logDateTimeString()}] TLS handshake failed: ${escapeControl(err.code ?? err.message)}\n`);
       socket.destroy();
     });

@@ -25,6 +25,7 @@ import { setImmediate as turn } from "node:timers/promises";
 import { renderListingItems, sortEntries, type ListingEntry } from "./directory-listing.js";
 import type { Source } from "./file-source.js";
 import { readdirTyped, type DirEntry } from "./fs-compat.js";
+import { isUploadTemp } from "./upload-rules.js";
 import { fsDecode } from "./url.js";
 
 /** Entries rendered per slice before yielding to other connections. */
@@ -104,6 +105,7 @@ function keep(key: string, listing: Listing): void {
 async function build(fsPath: Buffer, excludeDotfiles: boolean, stamp: string): Promise<Listing> {
   let dirents: DirEntry[] = await readdirTyped(fsPath);
   if (excludeDotfiles) dirents = dirents.filter((d) => d.name[0] !== 0x2e);
+  dirents = dirents.filter((d) => !isUploadTemp(d.name)); // an upload's temporary file is never listed
   const slash = Buffer.from("/");
   const links: Listing["links"] = [];
   const entries: ListingEntry[] = new Array(dirents.length);

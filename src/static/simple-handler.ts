@@ -35,7 +35,18 @@ import { BytesSource, COPY_CHUNK, FileReadError, FileSource, readSmall, SMALL_FI
 import { NotServable, outOfDescriptors, toHttpError } from "./fs-errors.js";
 import type { ListingMode } from "./listing.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
+import { pyFormat } from "../python/format.js";
+import type { AuthScope } from "./auth.js";
+import { DEFAULT_MAX_UPLOAD, isUploadResource, isUploadTemp, UPLOAD_TEMP_PREFIX } from "./upload-rules.js";
+// The upload and password code is loaded when first used: a server without
+// those options does not load it (nor busboy), and starts with fewer files open.
+const handleResumable = async (...a: Parameters<typeof import("./resumable.js").handleResumable>): Promise<void> =>
+  (await import("./resumable.js")).handleResumable(...a);
+const handlePut = async (h: Parameters<typeof import("./upload.js").handlePut>[0]): Promise<void> => (await import("./upload.js")).handlePut(h);
+const handlePost = async (h: Parameters<typeof import("./upload.js").handlePost>[0]): Promise<void> => (await import("./upload.js")).handlePost(h);
+const authGate = async (h: Parameters<typeof import("./auth-gate.js").authGate>[0]): Promise<boolean> => (await import("./auth-gate.js")).authGate(h);
 import { contentRange, multipartByteranges, newBoundary, type Range } from "./ranges.js";
+import { directoryLocation } from "./location.js";
 import { fsEncode, splitTarget } from "./url.js";
 import { checkResponseHeaders } from "./response-headers.js";
 import {
@@ -113,6 +124,29 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * default; a share link's prefix under `--share`.
    */
   declare listing_base: string;
+  /**
+   * Extension (not in CPython): accept uploads — `PUT /dir/name` (the body
+   * is the file), `POST` of multipart/form-data to a directory, and
+   * resumable uploads (draft-ietf-httpbis-resumable-upload). Written
+   * atomically (see upload.ts). `false` by default: 501 as in CPython.
+   */
+  declare upload: boolean;
+  /** Extension (not in CPython): uploads may replace existing files without `If-Match`. */
+  declare upload_overwrite: boolean;
+  /** Extension (not in CPython): uploads may create missing parent directories. */
+  declare upload_mkdir: boolean;
+  /** Extension (not in CPython): largest upload request body in bytes (413 past it); 1 GiB. */
+  declare max_upload: number;
+  /**
+   * Extension (not in CPython): HTTP Basic credentials, `"USER:PASSWORD"`
+   * each (PASSWORD may be a `$scrypt$` hash from `--hash-password`); `null`
+   * (the default): no authentication.
+   */
+  declare auth: readonly string[] | null;
+  /** Extension (not in CPython): what `auth` protects: `"all"` (default) or `"upload"` (writes only). */
+  declare auth_scope: AuthScope;
+  /** Extension (not in CPython): the realm named in `WWW-Authenticate`. */
+  declare auth_realm: string;
 
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
@@ -136,6 +170,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Serves a GET request: the head, then the body. */
   async do_GET(): Promise<void> {
+    if (this.upload && isUploadResource(this.path)) return handleResumable(this);
     const f = await this.send_head();
     if (f !== null) {
       try {
@@ -154,8 +189,51 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Serves a HEAD request: the same head as GET, no body. */
   async do_HEAD(): Promise<void> {
+    if (this.upload && isUploadResource(this.path)) return handleResumable(this);
     const f = await this.send_head();
     if (f !== null) await f.close();
+  }
+
+  // ---- uploads and passwords (upload.ts, resumable.ts, auth-gate.ts) ----
+
+  /** Extension (not in CPython): with `upload`, stores the body under the path; else 501 as CPython. */
+  async do_PUT(): Promise<void> {
+    if (!this.upload || isUploadResource(this.path)) return this.#unsupported();
+    return handleResumable(this, () => handlePut(this));
+  }
+
+  /** Extension (not in CPython): with `upload`, stores the files of a multipart form; else 501 as CPython. */
+  async do_POST(): Promise<void> {
+    return this.upload ? handlePost(this) : this.#unsupported();
+  }
+
+  /** Extension (not in CPython): with `upload`, appends to a resumable upload; else 501 as CPython. */
+  async do_PATCH(): Promise<void> {
+    return this.upload ? handleResumable(this) : this.#unsupported();
+  }
+
+  /** Extension (not in CPython): with `upload`, cancels a resumable upload; else 501 as CPython. */
+  async do_DELETE(): Promise<void> {
+    return this.upload ? handleResumable(this) : this.#unsupported();
+  }
+
+  /** CPython's answer to a method it has no `do_*` for. */
+  #unsupported(): void {
+    this.send_error(501, pyFormat("Unsupported method (%r)", [this.command]));
+  }
+
+  /** With `upload`, an upload announced larger than `max_upload` gets 413 instead of `100 Continue`. */
+  override handle_expect_100(): boolean | Promise<boolean> {
+    if (this.upload && (this.command === "PUT" || this.command === "POST") && Number(this.headers.get("Content-Length")) > this.max_upload) {
+      this.send_error(413, null, `The upload is larger than ${this.max_upload} bytes.`);
+      return false;
+    }
+    return super.handle_expect_100();
+  }
+
+  /** Extension hook: the `auth` gate before every method (auth-gate.ts). */
+  override _before_dispatch(): boolean | Promise<boolean> {
+    return this.auth === null ? true : authGate(this);
   }
 
   /**
@@ -164,9 +242,17 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * response is complete (an error, a redirect, 304, 416).
    */
   async send_head(): Promise<Source | null> {
-    let path = this.translate_path(this.path);
+    // Differs from CPython: a request body (which GET and HEAD never use) is
+    // read and discarded first, up to `max_drain_bytes` (`discard_body()`),
+    // so a malformed one is refused before any 200 and a valid one keeps the
+    // connection usable.
+    const discarded = this.discard_body();
+    if (discarded !== true && !(await discarded)) return null;
+    // An absolute-form target (`GET http://host/a`) serves its path (RFC 9112
+    // §3.2.2); CPython translates the whole URL and answers 404.
+    let path = this.translate_path(this.origin_path === "" ? this.path : this.origin_path);
     this.#fieldsOf?.reset();
-    if (this.exclude_dotfiles && hasHiddenName(path, this.directory)) return this.#missing();
+    if ((this.exclude_dotfiles && hasHiddenName(path, this.directory)) || namesUploadTemp(path)) return this.#missing();
     // A small file served before, unchanged since: no open, no read (see `file-cache.ts`).
     // Range requests take the full path (a multipart body reads from the descriptor).
     let cacheKeyOf: string | null = null;
@@ -185,13 +271,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     }
     if (!("error" in opened) && opened.stats.isDirectory()) {
       closeFile(opened.fd);
-      const parts = splitTarget(this.path);
-      if (!parts.path.endsWith("/") && !parts.path.endsWith("%2f") && !parts.path.endsWith("%2F")) {
+      // Differs from CPython: the Location can never lead off-site (see location.ts).
+      const location = directoryLocation(this.path);
+      if (location !== null) {
         // Redirect the browser, as Apache does.
         this.send_response(301);
-        let location = parts.path + "/";
-        if (parts.query !== "") location += "?" + parts.query;
-        if (parts.fragment !== "") location += "#" + parts.fragment;
         this.send_header("Location", location);
         this.send_header("Content-Length", "0");
         this.end_headers();
@@ -199,9 +283,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       }
       // Extension: a folder as an archive (see archive.ts).
       // (listing.ts and archive.ts load on first use: the default start-up stays as small as it was.)
-      if (this.archives && parts.query.includes("download=")) {
+      const query = this.archives ? splitTarget(this.path).query : "";
+      if (query.includes("download=")) {
         const { archiveFormat, sendArchive } = await import("./listing.js");
-        const format = archiveFormat(parts.query);
+        const format = archiveFormat(query);
         if (format !== null) return sendArchive(this, path, format);
       }
       let index: Opened | null = null;
@@ -391,8 +476,12 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     super.send_response_only(code, message);
   }
 
-  /** Answers `OPTIONS`: a CORS preflight with `cors`, else CPython's 501. */
-  do_OPTIONS(): void {
+  /**
+   * Answers `OPTIONS`: a CORS preflight with `cors`; with `upload`, the
+   * methods and upload limits (resumable.ts); else CPython's 501.
+   */
+  do_OPTIONS(): void | Promise<void> {
+    if (this.upload && !(this.cors && this.headers.get("Access-Control-Request-Method") !== undefined)) return handleResumable(this);
     answerOptions(this, this.#fields);
   }
 
@@ -499,6 +588,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 }
 
+/** Whether a path names one of the upload code's temporary files, which are never served. */
+function namesUploadTemp(path: string): boolean {
+  return path.includes(UPLOAD_TEMP_PREFIX) && path.split("/").some(isUploadTemp);
+}
 const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
 
 /** Constructor options that set an attribute of the same name (issue #14; `response_headers` is checked first). */
@@ -514,6 +607,13 @@ proto.listing = "python";
 proto.archives = false;
 proto.listing_qr = null;
 proto.listing_base = "/";
+proto.upload = false;
+proto.upload_overwrite = false;
+proto.upload_mkdir = false;
+proto.max_upload = DEFAULT_MAX_UPLOAD;
+proto.auth = null;
+proto.auth_scope = "all";
+proto.auth_realm = "http.server";
 Object.assign(proto, WEBAPP_DEFAULTS);
 // CPython 3.15's name for the attribute (gh-135056): the same list.
 Object.defineProperty(proto, "extra_response_headers", {

@@ -368,7 +368,9 @@ describe("the script's end", () => {
       await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"), "the pid file");
       const grandchild = Number((await readFile(pidFile, "utf8")).trim());
       assert.ok(alive(grandchild));
-      socket.destroy();
+      // Gone for good (a reset). A FIN alone is a half-close: the client may
+      // still be reading (test/conformance/half-close.test.ts).
+      socket.resetAndDestroy();
       await log.waitFor(/CGI script killed: the client went away$/);
       await until(() => !alive(grandchild), "the script's child to be killed");
     } finally {

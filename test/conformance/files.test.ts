@@ -21,7 +21,7 @@
  *   differs from our 3.14 table, (g) 3.14's `%2f` trailing-slash rule,
  *   (h) 3.14's listing title without the query, (i) NUL or a lone surrogate in the path,
  *   (j) `If-None-Match: *` (RFC 9110 wins), (k) Range (an extension a client
- *   asks for). Most per-row allowances say "ours must be exactly what CPython
+ *   asks for), (l) an absolute-form target serves its path (RFC 9112 §3.2.2). Most per-row allowances say "ours must be exactly what CPython
  *   sends for this other request" (`sameAsPythonFor`), which pins them down.
  * HTTP/0.9: CPython 3.11 reads a header block after `GET /path\r\n`, 3.14
  * does not; those rows give Python its own bytes (`\r\n\r\n`), as
@@ -264,7 +264,28 @@ const ROWS: Row[] = [
   { name: "GET /sub/. → 301 to /sub/./", steps: get("/sub/.") },
   { name: "GET /sub/.. (the root, no slash) → 301 to /sub/../", steps: get("/sub/..") },
   { name: "GET /sub?a=%20b&c=d → 301 keeps the query's escapes", steps: get("/sub?a=%20b&c=d") },
-  { name: "GET http://127.0.0.1/sub (absolute form: a path of words) → 404", steps: get("http://127.0.0.1/sub") },
+  {
+    name: "GET http://127.0.0.1/sub (absolute form) → 301 to http://127.0.0.1/sub/",
+    steps: get("http://127.0.0.1/sub"),
+    allowed: {
+      id: "l",
+      note: "(l) README / RFC 9112 §3.2.2: an absolute-form target serves its path, and the redirect keeps its scheme and authority (CPython's gh-87389 test); CPython 3.11 translates the whole URL into a path of words → 404",
+      check(ctx) {
+        assert.equal(ctx.py[0]?.status, 404, "CPython 3.11: a path of words");
+        const o = parseResponses(ctx.oursRaw)[0]!;
+        assert.equal(o.statusLine, "HTTP/1.1 301 Moved Permanently");
+        assert.equal(new Map(o.headers).get("Location"), "http://127.0.0.1/sub/");
+      },
+    },
+  },
+  {
+    name: "GET http://127.0.0.1/sub/b.txt (absolute form) → the file",
+    steps: get("http://127.0.0.1/sub/b.txt"),
+    type: "text/plain; charset=utf-8",
+    allowed: sameAsPythonFor("l", "(l) README / RFC 9112 §3.2.2: an absolute-form target serves its path; CPython 3.11 answers 404", get("/sub/b.txt"), ({ py }) =>
+      assert.equal(py[0]?.status, 404, "CPython 3.11: a path of words"),
+    ),
+  },
   { name: "GET /%FF.txt (not UTF-8: decoded with U+FFFD) → 404", steps: get("/%FF.txt") },
   { name: "GET /sub%2fb.txt (an encoded inner slash)", steps: get("/sub%2fb.txt"), type: "text/plain; charset=utf-8" },
   { name: "GET /sub\\b.txt (a backslash is a name character) → 404", steps: get("/sub\\b.txt") },
@@ -387,6 +408,8 @@ const ROWS: Row[] = [
 const ALLOW_LIST: readonly [id: string, row: string][] = [
   ["h", "GET /sub/?x=1 lists sub; the title has no query (3.14)"],
   ["e", "GET /feed.xml"],
+  ["l", "GET http://127.0.0.1/sub (absolute form) → 301 to http://127.0.0.1/sub/"],
+  ["l", "GET http://127.0.0.1/sub/b.txt (absolute form) → the file"],
   ["g", "GET /sub%2f: %2f counts as the trailing slash (3.14) → the listing"],
   ["g", "GET /a.txt%2f: a file with an encoded trailing slash → 404 (3.14)"],
   ["i", "GET /a.txt%00 (NUL) → 404"],

@@ -242,14 +242,40 @@ const ROWS: Row[] = [
     ),
   },
   {
-    name: "an empty request line closes without an answer",
-    protocol: "HTTP/1.0",
-    steps: once("\r\n"),
-  },
-  {
-    name: "a blank line before the request line closes without an answer",
+    name: "a blank line before the request line is skipped (RFC 9112 §2.2); CPython closes without an answer",
     protocol: "HTTP/1.0",
     steps: once("\r\nGET / HTTP/1.0\r\n\r\n"),
+    allowed: {
+      note: "README: at least one empty line before a request line is ignored (RFC 9112 §2.2); CPython closes on it",
+      response(py, ours) {
+        assert.equal(py.raw.length, 0, "CPython closes without an answer");
+        const o = parseTranscript(ours.raw);
+        assert.deepEqual(o.map((r) => r.statusLine), ["HTTP/1.0 200 OK"]);
+      },
+      log(py, ours) {
+        assert.deepEqual(py.log, []);
+        assert.deepEqual(ours.log, ['127.0.0.1 - - [<date>] "GET / HTTP/1.0" 200 -']);
+      },
+    },
+  },
+  {
+    name: "an empty line between pipelined requests is skipped; CPython answers the first and closes",
+    protocol: "HTTP/1.1",
+    steps: once("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    allowed: {
+      note: "README: empty lines between pipelined requests are skipped (RFC 9112 §2.2); CPython closes on the empty line",
+      response(py, ours) {
+        const p = parseTranscript(py.raw);
+        const o = parseTranscript(ours.raw);
+        assert.deepEqual(p.map((r) => r.statusLine), ["HTTP/1.1 200 OK"]);
+        assert.deepEqual(o.map((r) => r.statusLine), ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"]);
+        assert.deepEqual(o[0]!.body, p[0]!.body);
+      },
+      log(py, ours) {
+        assert.deepEqual(py.log, ['127.0.0.1 - - [<date>] "GET /1 HTTP/1.1" 200 -']);
+        assert.deepEqual(ours.log, [py.log[0]!, '127.0.0.1 - - [<date>] "GET /2 HTTP/1.1" 200 -']);
+      },
+    },
   },
   {
     name: "tabs and vertical tabs separate words as Python's str.split() does",
@@ -534,6 +560,8 @@ const ALLOW_LIST = [
   "HTTP/2.0 → 505 Invalid HTTP version",
   "2-word POST (HTTP/0.9 knows only GET) → 400 Bad HTTP/0.9 request type",
   "one word → 400 Bad request syntax",
+  "a blank line before the request line is skipped (RFC 9112 §2.2); CPython closes without an answer",
+  "an empty line between pipelined requests is skipped; CPython answers the first and closes",
   "a body the handler does not read is drained, not parsed as the next request",
   "obs-fold: CPython keeps the CRLF inside the value, we refuse with 400",
   "a header line without a colon: CPython drops the rest of the head, we refuse with 400",

@@ -3,9 +3,12 @@
  * and `test/fuzz/fuzz.test.ts` runs for a few hundred cases (issue #6).
  *
  * Strategy: `decideOurs` drives the sans-IO pieces of src/protocol/ over one
- * request exactly as the connection loop does (request line through
- * `readline(65537)` and `parseRequestLine`, head through `HeaderReader`,
- * framing through `requestFraming`, body by length or `ChunkedDecoder`) and
+ * request exactly as the connection loop does (empty lines skipped and the
+ * first byte checked by `RequestLineScanner`, request line through
+ * `readline(65537)` and `parseRequestLine`, its target through
+ * `classifyTarget`, head through `HeaderReader`, `Host` through
+ * `isValidHost`, framing through `requestFraming`, body by length or
+ * `ChunkedDecoder`) and
  * says accept (with the bytes the first request spans), reject (status), close
  * silently, or need more. `decideLlhttp` asks Node's own llhttp in strict mode
  * (lenient flags 0, the parser behind `node:http` with `insecureHTTPParser:
@@ -34,6 +37,7 @@ import { HeaderReader, HTTPMessage } from "../../src/protocol/headers.js";
 import { MAX_REQUEST_LINE } from "../../src/protocol/limits.js";
 import { ReceiveBuffer } from "../../src/protocol/receive-buffer.js";
 import { parseRequestLine, stripLineEnd } from "../../src/protocol/request-line.js";
+import { classifyTarget, isValidHost, RequestLineScanner } from "../../src/protocol/request-target.js";
 
 // ---- our side ------------------------------------------------------------------------
 
@@ -62,14 +66,31 @@ export function decideOurs(parts: readonly Buffer[]): Outcome {
   let remaining = 0;
   const accept = (http09 = false): Outcome => ({ kind: "accept", consumed: pushed - rb.length, http09 });
 
+  const scanner = new RequestLineScanner();
+  let skipped = 0;
   const step = (): Outcome | null => {
     if (phase === "line") {
+      // RFC 9112 §2.2: empty lines before the request line are skipped (bounded).
+      while (rb.length > 0) {
+        const b = rb.peek();
+        const n = b[0] === 0x0a ? 1 : b[0] === 0x0d && b.length > 1 && b[1] === 0x0a ? 2 : b[0] === 0x0d && b.length === 1 ? -1 : 0;
+        if (n === -1) return null;
+        if (n === 0) break;
+        rb.take(n);
+        skipped += n;
+        if (skipped > MAX_REQUEST_LINE) return { kind: "reject", status: 400, code: "too-many-empty-lines" };
+      }
       const line = rb.takeLine(MAX_REQUEST_LINE + 1);
-      if (line === null) return null;
+      if (line === null) return scanner.check(rb.peek()) ? null : { kind: "reject", status: 400, code: "not-http" };
       if (line.length > MAX_REQUEST_LINE) return { kind: "reject", status: 414, code: "request-line-too-long" };
+      if (!scanner.check(line)) return { kind: "reject", status: 400, code: "not-http" };
       const r = parseRequestLine(stripLineEnd(line.toString("latin1")), "HTTP/1.1");
       if (r.error !== undefined) {
         return r.error.kind === "empty" ? { kind: "silent" } : { kind: "reject", status: r.error.status, code: r.error.kind };
+      }
+      const target = r.words[1]!;
+      if (r.words.length === 2 ? target.charCodeAt(0) !== 0x2f : classifyTarget(r.words[0]!, target) === null) {
+        return { kind: "reject", status: 400, code: "bad-target" };
       }
       if (r.words.length === 2) return accept(true);
       method = r.words[0]!;
@@ -80,6 +101,8 @@ export function decideOurs(parts: readonly Buffer[]): Outcome {
     if (phase === "head") {
       const headers = reader!.read(rb);
       if (headers === null) return null;
+      const hosts = headers.get_all("Host") ?? [];
+      if (hosts.length > 1 || (hosts.length === 1 && !isValidHost(hosts[0]!))) return { kind: "reject", status: 400, code: "bad-host" };
       const framing = requestFraming(headers, version, method);
       if (framing.kind === "none") return accept();
       if (framing.kind === "length") remaining = framing.length;
@@ -239,8 +262,22 @@ export const ALLOWED: readonly { id: string; why: string; applies: (s: Shape, in
   },
   {
     id: "target-form",
-    why: "CPython compatibility: the target may be any word without whitespace or control bytes (obs-text, `\"`, `<`, `{`, `\\`, `#`, no leading `/` …); llhttp parses it as a URL and refuses bytes outside its table or an unexpected first byte. The handler and translate_path decide what such a path means (a 404 for files).",
+    why: "CPython compatibility: inside an origin-form or absolute-form target any byte but whitespace and controls is accepted (obs-text, `\"`, `<`, `{`, `\\`, `#` …); llhttp parses the target as a URL and refuses bytes outside its table. The handler and translate_path decide what such a path means (a 404 for files). Targets of no form at all are refused by both.",
     applies: (s) => !standardTarget(s),
+  },
+  {
+    id: "target-form-strict",
+    why: "Stricter (RFC 9112 §3.2, RFC 9110 §4.2): `*` only with OPTIONS, authority-form only with (and for) CONNECT, no userinfo in an absolute-form target, a non-empty host in an http(s) one, a numeric port; a two-word line only with a path. llhttp accepts some of these (`GET *`, `http://u@h/`). Refusing cannot move a boundary.",
+    // Exactly when our rule refuses the target.
+    applies: (s) => (s.version === "" ? !s.target.startsWith("/") : classifyTarget(s.method, s.target) === null),
+  },
+  {
+    id: "host-field",
+    why: "Stricter (RFC 9112 §3.2: MUST 400): more than one Host field line, or a Host value that is not `uri-host [\":\" port]` (a space, userinfo, a path, a non-numeric port, obs-text). llhttp does not look at Host.",
+    applies: (s) => {
+      const hosts = s.fields.filter(([n]) => n === "host").map(([, v]) => v);
+      return hosts.length > 1 || hosts.some((v) => !isValidHost(v));
+    },
   },
   {
     id: "bare-lf",
@@ -249,7 +286,7 @@ export const ALLOWED: readonly { id: string; why: string; applies: (s: Shape, in
   },
   {
     id: "leading-empty-line",
-    why: "CPython compatibility: an empty request line closes the connection without an answer; llhttp skips empty lines before a request (RFC 9112 §2.2 SHOULD). Closing cannot smuggle anything.",
+    why: "Empty lines before a request line are skipped, as llhttp does (RFC 9112 §2.2), but a bare LF counts as one (llhttp strict wants CRLF), and more than 64 KiB of them are refused (bounded like a request line). Skipping cannot smuggle anything.",
     applies: (_s, input) => input[0] === 0x0a || (input[0] === 0x0d && input[1] === 0x0a),
   },
   {
@@ -333,7 +370,10 @@ export function agree(ours: Outcome, ll: Outcome): boolean {
 // ---- generators ----------------------------------------------------------------------
 
 const METHODS = ["GET", "POST", "PUT", "HEAD", "OPTIONS", "CONNECT", "DELETE", "PATCH", "FOO", "get", "G\x00T"];
-const TARGETS = ["/", "/a?b=c", "*", "http://h.example/x", "h.example:443", "/%41", "/a b", "/\xff", "/\x00", "//x", "/a\x7f", "/\"<{|}"];
+const TARGETS = [
+  "/", "/a?b=c", "*", "http://h.example/x", "h.example:443", "/%41", "/a b", "/\xff", "/\x00", "//x", "/a\x7f", "/\"<{|}",
+  "http://u@h/", "http:///a", "http://h:x/", "HTTPS://H:443", "a.txt", "\\a", "http:/a", "ftp://h/x", "[::1]:80",
+];
 const VERSIONS = ["HTTP/1.1", "HTTP/1.0", "HTTP/1.2", "HTTP/2.0", "HTTP/0.9", "http/1.1", "HTTP/1.01", "HTTP/1", "HTTP/1.1 "];
 const SEPS = [" ", " ", " ", "  ", "\t", "\x0b", "\x00", "\x85", "\r"];
 const EOLS = ["\r\n", "\r\n", "\r\n", "\r\n", "\n", "\r", "\r\r\n", ""];
@@ -347,7 +387,7 @@ const TE_VALUES = [
   "chunked", "Chunked", "CHUNKED", "chunked, identity", "identity", "gzip, chunked", "chunked, chunked", "chunked,",
   " chunked", "\tchunked ", "\xa0chunked", "chunked\x00", "chunked;q=1", ", chunked", "identity, chunked", "xchunked", "",
 ];
-const VALUES = ["a", "\xe9", "a\x01b", "a\rb", "close", "keep-alive", "a b", "\x7f", "x".repeat(40)];
+const VALUES = ["a", "\xe9", "a\x01b", "a\rb", "close", "keep-alive", "a b", "\x7f", "x".repeat(40), "keep-alive, close", "u@h", "h:80", "h:x", "[::1]:8000", "[::1", "h/p", ""];
 const COLONS = [": ", ":", " : ", ":\t", " :", "::"];
 const CHUNK_PIECES = [
   "0\r\n\r\n", "5\r\nhello\r\n", "3\r\nabc\r\n", "5;a=b\r\nhello\r\n", '5;a="x y"\r\nhello\r\n', "5 \r\nhello\r\n",

@@ -154,9 +154,11 @@ describe("request line", () => {
     assert.doesNotMatch(String(raw), /HTTP\/1/);
   });
 
-  test("an empty request line closes the connection without an answer", async () => {
-    const raw = await exchange(srv.port, "\r\n");
+  test("an empty line before a request line is skipped; end of input after it closes without an answer", async () => {
+    const raw = await exchange(srv.port, "\r\n", { end: true });
     assert.equal(raw.length, 0);
+    const served = await exchange(srv.port, "\r\n\nGET /x HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert.match(splitResponse(served).body, /^GET \/x /);
   });
 
   test("a path starting with // is reduced to one / (gh-87389)", async () => {
@@ -290,8 +292,13 @@ describe("request bodies and framing", () => {
     await closed(socket);
   });
 
-  test("an unread chunked body closes the connection", async () => {
-    const raw = await exchange(srv.port, "IGNORE / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /next HTTP/1.1\r\n\r\n");
+  test("an unread chunked body is drained: the next request is answered", async () => {
+    const raw = await exchange(srv.port, "IGNORE / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /next HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert.equal(countResponses(raw.toString()), 2);
+  });
+
+  test("an unread malformed chunked body closes the connection", async () => {
+    const raw = await exchange(srv.port, "IGNORE / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\nGET /next HTTP/1.1\r\n\r\n");
     assert.equal(countResponses(raw.toString()), 1);
   });
 

@@ -137,12 +137,15 @@ test("_readDecoded() refuses a body cut short with 400, and reads nothing of a r
   assert.equal((await r2._readDecoded(100)).length, 0);
 });
 
-test("_drainBody() discards a small unread body, and refuses a large or chunked one", async () => {
+test("_drainBody() discards a small unread body (Content-Length or chunked), and refuses a large or malformed one", async () => {
   const rows: readonly { name: string; framing: Parameters<SocketReader["_beginBody"]>[0]; input: string; max: number; want: boolean }[] = [
     { name: "no body", framing: { kind: "none" }, input: "", max: 0, want: true },
     { name: "length within max", framing: { kind: "length", length: 5 }, input: "hello", max: 5, want: true },
     { name: "length over max", framing: { kind: "length", length: 6 }, input: "hello!", max: 5, want: false },
-    { name: "chunked, unread", framing: { kind: "chunked" }, input: "0\r\n\r\n", max: 100, want: false },
+    { name: "chunked, unread, within max", framing: { kind: "chunked" }, input: "5;a=b\r\nhello\r\n0\r\nX: y\r\n\r\n", max: 100, want: true },
+    { name: "chunked, exactly max wire bytes", framing: { kind: "chunked" }, input: "5\r\nhello\r\n0\r\n\r\n", max: 15, want: true },
+    { name: "chunked, over max", framing: { kind: "chunked" }, input: "5\r\nhello\r\n0\r\n\r\n", max: 14, want: false },
+    { name: "chunked, malformed", framing: { kind: "chunked" }, input: "zz\r\n", max: 100, want: false },
   ];
   for (const row of rows) {
     const { fake, r } = reader();
