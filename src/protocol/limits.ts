@@ -74,7 +74,7 @@ export const BODY_TIMEOUT = 60;
 /** Longest wait for a client to accept more response bytes. nginx `send_timeout`: 60 s. */
 export const SEND_TIMEOUT = 60;
 
-/** How long a closing connection keeps reading (and discarding) so the client sees the response, not a reset. nginx `lingering_timeout`: 5 s; ours shorter. */
+/** How long a closing connection keeps reading (and discarding) so the client sees the response, not a reset (at least this, at most 1.5× on the server's coarse linger wheel, linger-wheel.ts). nginx `lingering_timeout`: 5 s; ours shorter. */
 export const LINGER_TIMEOUT = 2;
 
 /**
