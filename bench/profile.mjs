@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bench/profile.mjs: where does our server spend its CPU under a scenario's load?
 //
-// Usage: node bench/profile.mjs [--scenario hello|file-1k|listing-1000|file-100m|tls-hello]
+// Usage: node bench/profile.mjs [--scenario hello|hello-close|file-1k|listing-1000|file-100m|tls-hello]
 //                               [--quiet] [--server ours|node-http|node-https]
 //                               [--duration SECONDS] [--top N]
 //                               [--connections N] [--script FILE.lua]
@@ -46,6 +46,7 @@ const scenarioName = opt("--scenario", "hello");
 /** What each scenario loads: the server script, its extra arguments, the path, the load. */
 const LOADS = {
   hello: { path: "/", connections: 50 },
+  "hello-close": { path: "/", connections: 10, header: "Connection: close" },
   "file-1k": { path: "/1k.bin", connections: 50, files: true },
   "listing-1000": { path: "/many/", connections: 10, files: true },
   "file-100m": { path: "/100m.bin", curl: true, files: true },
@@ -203,7 +204,7 @@ function wrk(port, seconds) {
   }
   const result = execFileSync(
     "taskset",
-    ["-c", "1", "wrk", "-t1", `-c${connections}`, `-d${seconds}s`, ...(script ? ["-s", script] : []), url],
+    ["-c", "1", "wrk", "-t1", `-c${connections}`, `-d${seconds}s`, ...(load.header ? ["-H", load.header] : []), ...(script ? ["-s", script] : []), url],
     { encoding: "utf8", timeout: (seconds + 20) * 1000 },
   );
   return {

@@ -12,9 +12,11 @@ import { TLS_CERT } from "./config.mjs";
  * answers against `expect` ({ status, headers: { name: string | RegExp },
  * body, length, sha256, includes: [string], minLength }): the server must keep
  * the connection alive. Bodies may be framed by Content-Length or chunked;
- * they are hashed as they arrive, and kept only up to 16 MiB.
+ * they are hashed as they arrive, and kept only up to 16 MiB. A server listed
+ * in `scenario.closes` (HTTP/1.0 by default) is checked on one answer only.
  */
 export function checkServer(server, scenario, expect) {
+  const closes = scenario.closes?.includes(server.key) ?? false;
   const request = `GET ${scenario.path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUser-Agent: bench\r\n\r\n`;
   const KEEP = 16 << 20;
   return new Promise((resolve, reject) => {
@@ -110,7 +112,7 @@ export function checkServer(server, scenario, expect) {
           }
           answered += 1;
           res = fresh();
-          if (answered === 2) {
+          if (answered === 2 || (answered === 1 && closes)) {
             done(null);
             return false;
           }

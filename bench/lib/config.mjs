@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 export const ROOT = dirname(BENCH_DIR);
 export const SERVERS = join(BENCH_DIR, "servers");
-const OUT = join(BENCH_DIR, "out");
+export const OUT = join(BENCH_DIR, "out");
 export const FIXTURE = join(OUT, "fixture");
 export const NGINX_DIR = join(OUT, "nginx");
 // The TLS scenarios' certificate and key (made once by bench/tls-cert.mjs), and

@@ -135,6 +135,60 @@ export const SYSTEMS = {
       ready: "connect",
     }),
   },
+  // ---- file-1k-default: each server started exactly as its README tells a user (only the
+  // address is pinned to loopback, the port chosen, the folder named) ----
+  "ours-default": {
+    short: "ours",
+    label: "ours: `http.server` (no flags: HTTP/1.0, logging on)",
+    optional: true,
+    start: ({ port, dir }) => ({
+      argv: ["node", join(ROOT, "dist", "cli", "bin.js"), "-b", "127.0.0.1", "-d", dir, String(port)],
+      ready: /^Serving HTTP on \S+ port (\d+)/m,
+    }),
+  },
+  "python-default": {
+    short: "Python",
+    label: "`python3 -m http.server` (no flags: HTTP/1.0, logging on)",
+    start: ({ port, dir }) => ({
+      argv: ["python3", "-m", "http.server", "--bind", "127.0.0.1", "-d", dir, String(port)],
+      ready: "connect",
+    }),
+  },
+  "http-server-default": {
+    short: "http-server",
+    label: "npm http-server 14 (no flags: logging on, `Cache-Control: max-age=3600`)",
+    npm: true,
+    module: "http-server",
+    start: ({ port, dir }) => ({
+      argv: ["node", join(BENCH_MODULES, "http-server", "bin", "http-server"), dir, "-p", String(port), "-a", "127.0.0.1"],
+      ready: "connect",
+    }),
+  },
+  "serve-default": {
+    short: "serve",
+    label: "npm serve 14 (no flags but `-n`, no clipboard: logging on, compression on)",
+    npm: true,
+    module: "serve",
+    start: ({ port, dir }) => ({
+      argv: ["node", join(BENCH_MODULES, "serve", "build", "main.js"), "-l", `tcp://127.0.0.1:${port}`, "-n", "--no-port-switching", dir],
+      ready: "connect",
+    }),
+  },
+  "sirv-default": {
+    short: "sirv",
+    label: "npm sirv-cli 3 (no flags: logging on)",
+    npm: true,
+    module: "sirv-cli",
+    start: ({ port, dir }) => ({
+      argv: ["node", join(BENCH_MODULES, "sirv-cli", "bin.js"), dir, "--port", String(port), "--host", "127.0.0.1"],
+      ready: "connect",
+    }),
+  },
+  "nginx-default": {
+    short: "nginx",
+    label: "nginx, Debian's packaged nginx.conf + sites-available/default, with `autoindex on`, one worker",
+    start: ({ port, dir }) => nginxPackagedStart(port, dir),
+  },
   nginx: {
     short: "nginx",
     label: "nginx (sendfile, access_log off)",
@@ -147,7 +201,8 @@ export const SYSTEMS = {
   },
 };
 
-const NPM_SERVERS = Object.keys(SYSTEMS).filter((k) => SYSTEMS[k].npm);
+const NPM_SERVERS = ["http-server", "serve", "sirv"];
+const NPM_DEFAULTS = ["http-server-default", "serve-default", "sirv-default"];
 /** The npm package directory of a system (its key unless `module` says otherwise). */
 export const npmModule = (key) => SYSTEMS[key].module ?? key;
 const FILE_SYSTEMS = ["ours-static", "ours-cli", "python-cli", "http-server", "serve", "sirv", "nginx", "nginx-log"];
@@ -202,6 +257,62 @@ http {
     location = / {
       default_type text/plain;
       return 200 "Hello, world!";
+    }
+  }
+}
+`,
+  );
+  return {
+    argv: ["nginx", "-p", `${NGINX_DIR}/`, "-e", join(NGINX_DIR, `${key}.error.log`), "-c", conf],
+    ready: "connect",
+  };
+}
+
+/**
+ * Writes bench/out/nginx/nginx-default.conf: Debian's packaged /etc/nginx/nginx.conf and
+ * sites-available/default as installed (sendfile, tcp_nopush, gzip on, the access log
+ * in the default format, keep-alive defaults, `try_files $uri $uri/ =404`) with
+ * `autoindex on` added; what cannot run unprivileged in the foreground changes: no
+ * `user`, one worker (the server is pinned to one core) in the foreground, the
+ * address and port, and paths under bench/out.
+ */
+function nginxPackagedStart(port, dir) {
+  const key = "nginx-default";
+  const tmp = join(NGINX_DIR, "tmp");
+  mkdirSync(tmp, { recursive: true });
+  const log = join(NGINX_DIR, `${key}.access.log`);
+  rmSync(log, { force: true });
+  const conf = join(NGINX_DIR, `${key}.conf`);
+  writeFileSync(
+    conf,
+    `# Written by bench/run.mjs for the ${key} system; rewritten at every start.
+daemon off;
+master_process off;
+worker_processes 1;
+pid ${join(NGINX_DIR, `${key}.pid`)};
+error_log ${join(NGINX_DIR, `${key}.error.log`)};
+events { worker_connections 768; }
+http {
+  sendfile on;
+  tcp_nopush on;
+  types_hash_max_size 2048;
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log ${log};
+  gzip on;
+  client_body_temp_path ${tmp}/body;
+  proxy_temp_path ${tmp}/proxy;
+  fastcgi_temp_path ${tmp}/fastcgi;
+  uwsgi_temp_path ${tmp}/uwsgi;
+  scgi_temp_path ${tmp}/scgi;
+  server {
+    listen 127.0.0.1:${port} default_server;
+    root ${dir};
+    index index.html index.htm index.nginx-debian.html;
+    server_name _;
+    autoindex on;
+    location / {
+      try_files $uri $uri/ =404;
     }
   }
 }
@@ -309,6 +420,29 @@ export const SCENARIOS = [
     targets: [
       { peers: NPM_SERVERS, min: 2, what: "the best npm static server" },
       { peers: ["nginx"], min: 0.6, what: "nginx" },
+    ],
+  },
+  {
+    name: "file-1k-default",
+    title: "a 1 KiB file, every server as its README starts it",
+    description:
+      "GET /1k.bin (1024 bytes), `wrk -t1 -c10`, every server started exactly as its README tells a user " +
+      "(only the address, port and folder given): ours `http.server` and `python3 -m http.server` with no flags " +
+      "(HTTP/1.0, Python's documented default: each response closes its connection, so every request is a new " +
+      "TCP connection; logging on), `serve`, `http-server` and `sirv` with no flags (HTTP/1.1 keep-alive, logging " +
+      "on), nginx with Debian's packaged configuration plus `autoindex on`. Log lines go to /dev/null (nginx: to " +
+      "a file). The `ours-cli` row is ours with `-p HTTP/1.1`, for the cost of the default.",
+    path: "/1k.bin",
+    fixture: true,
+    duration: 3,
+    closes: ["ours-default", "python-default"],
+    systems: ["ours-default", "ours-cli", "python-default", "http-server-default", "serve-default", "sirv-default", "nginx-default"],
+    baselines: ["python-default", "http-server-default", "serve-default", "sirv-default", "nginx-default"],
+    loads: [{ name: "c10", wrk: ["-t1", "-c10"], rounds: "all" }],
+    expect: (fx) => ({ status: 200, length: 1024, sha256: fx.files["1k.bin"].sha256 }),
+    targets: [
+      { ours: ["ours-default"], peers: NPM_DEFAULTS, min: 1.2, what: "the best npm server's default" },
+      { ours: ["ours-default"], peers: ["python-default"], min: 3, what: "Python's default" },
     ],
   },
   {
@@ -440,4 +574,4 @@ export const SCENARIOS = [
 ];
 
 /** Our systems, whose rows the targets are about: the hello script, the file script, the CLI, the TLS script. */
-export const OURS = ["ours", "ours-static", "ours-cli", "ours-tls"];
+export const OURS = ["ours", "ours-static", "ours-cli", "ours-tls", "ours-default"];

@@ -102,6 +102,8 @@ export const H2_RESETS_PER_SECOND = 100;
 export const H2_CONTROL_FRAMES_PER_SECOND = 100;
 
 /** How long a closing connection keeps reading (and discarding) so the client sees the response, not a reset. nginx `lingering_timeout`: 5 s; ours shorter. */
+
+/** How long a closing connection keeps reading (and discarding) so the client sees the response, not a reset (at least this, at most 1.5× on the server's coarse linger wheel, linger-wheel.ts). nginx `lingering_timeout`: 5 s; ours shorter. */
 export const LINGER_TIMEOUT = 2;
 
 /**

@@ -30,6 +30,7 @@ import { DEFAULT_TRUSTED_PROXIES, TrustedProxies, acceptProxied, proxiedAddress 
 import type { AddressFamily, ServerAddress } from "./address.js";
 import { claimsHttp2, closeHttp2, offersHttp2, serveHttp2 } from "./http2.js";
 import { ConnectionCap, defaultMaxConnections } from "./connection-cap.js";
+import { LingerWheel } from "./linger-wheel.js";
 
 /** The handler interface the server drives. */
 export interface RequestHandler {
@@ -124,6 +125,8 @@ export class BaseServer {
   readonly #admitted = new WeakSet<Socket>();
   /** `trusted_proxies` as a set, built on first use. */
   #trusted: [given: BaseServer["trusted_proxies"], set: TrustedProxies] | null = null;
+  /** Deadlines of connections lingering after their response (one coarse timer, not one per connection). */
+  readonly #linger = new LingerWheel((request) => this.close_request(request), (LINGER_TIMEOUT * 1000) / 2);
 
   constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) {
     this.server_address = [server_address[0], server_address[1]];
@@ -370,9 +373,7 @@ export class BaseServer {
   shutdown_request(request: Socket): void {
     if (request.destroyed) return;
     request.end();
-    const timer = setTimeout(() => this.close_request(request), LINGER_TIMEOUT * 1000);
-    timer.unref();
-    request.once("close", () => clearTimeout(timer));
+    this.#linger.add(request);
     if (request.isPaused()) request.resume();
   }
 

@@ -51,6 +51,9 @@ export class ConnectionCap {
   #open = 0;
   /** Over-limit sockets still being sent their 503. */
   #refusing = 0;
+  readonly #onClose = (): void => {
+    this.#open--;
+  };
 
   /** Connections admitted and not yet closed. */
   get open(): number {
@@ -61,7 +64,7 @@ export class ConnectionCap {
   admit(socket: Socket, limit: number): boolean {
     if (this.#open >= limit) return false;
     this.#open++;
-    socket.once("close", () => this.#open--);
+    socket.on("close", this.#onClose); // one listener shared by every socket, no closure per connection
     return true;
   }
 

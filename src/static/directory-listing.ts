@@ -139,13 +139,27 @@ const PAGE_TAIL = "</ul>\n<hr>\n</body>\n</html>\n";
  *   `listingDisplayPath(requestPath)`.
  */
 export function renderListing(requestPath: string, entries: ListingEntry[]): Buffer {
+  return Buffer.concat([renderListingHead(requestPath), renderListingItems(entries, 0, entries.length), LISTING_TAIL]);
+}
+
+/** The page up to and including `<ul>\n`: the only part that depends on the request path. */
+export function renderListingHead(requestPath: string): Buffer {
   const title = "Directory listing for " + listingDisplayPath(requestPath);
-  let html = PAGE_HEAD + "<title>" + title + "</title>\n</head>\n<body>\n<h1>" + title + "</h1>\n<hr>\n<ul>\n";
-  for (const { name, isDir, isSymlink } of entries) {
+  const html = PAGE_HEAD + "<title>" + title + "</title>\n</head>\n<body>\n<h1>" + title + "</h1>\n<hr>\n<ul>\n";
+  return encodeSurrogateEscape(html, true);
+}
+
+/** The `<li>` lines of `entries[from..to)`, encoded (each line is whole, so slices concatenate to the same bytes). */
+export function renderListingItems(entries: ListingEntry[], from: number, to: number): Buffer {
+  let html = "";
+  for (let i = from; i < to; i++) {
+    const { name, isDir, isSymlink } = entries[i]!;
     const linkname = isDir ? name + "/" : name;
     const displayname = isSymlink ? name + "@" : linkname;
     html += '<li><a href="' + quote(linkname) + '">' + htmlEscape(displayname) + "</a></li>\n";
   }
-  html += PAGE_TAIL;
   return encodeSurrogateEscape(html, true);
 }
+
+/** The page after the last `<li>`. */
+export const LISTING_TAIL = Buffer.from(PAGE_TAIL, "latin1");

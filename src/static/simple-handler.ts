@@ -22,14 +22,14 @@
 
 import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
-import { readdirTyped } from "./fs-compat.js";
 import { join } from "node:path";
 import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer, type StatusCode } from "../handler/base-handler.js";
 import { SocketWriter, type WFile } from "../handler/wfile.js";
 import { decide, etagFor } from "./conditional.js";
 import { closeFile, hasHiddenName, openConfined, realPathInside, rootRealPath, translatePath, type Opened, type OpenFailed } from "./confine.js";
-import { renderListing, sortEntries, type ListingEntry } from "./directory-listing.js";
+import { LISTING_TAIL, renderListingHead } from "./directory-listing.js";
+import { BuffersSource, listingItems } from "./listing-cache.js";
 import { cachedFile, cacheKey, rememberFile } from "./file-cache.js";
 import { BytesSource, COPY_CHUNK, FileReadError, FileSource, readSmall, SMALL_FILE, type Source } from "./file-source.js";
 import { NotServable, outOfDescriptors, toHttpError } from "./fs-errors.js";
@@ -47,7 +47,7 @@ const handlePost = async (h: Parameters<typeof import("./upload.js").handlePost>
 const authGate = async (h: Parameters<typeof import("./auth-gate.js").authGate>[0]): Promise<boolean> => (await import("./auth-gate.js")).authGate(h);
 import { contentRange, multipartByteranges, newBoundary, type Range } from "./ranges.js";
 import { directoryLocation } from "./location.js";
-import { fsDecode, fsEncode, splitTarget } from "./url.js";
+import { fsEncode, splitTarget } from "./url.js";
 import { checkResponseHeaders } from "./response-headers.js";
 import {
   ResponseFields,
@@ -528,35 +528,21 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       return body === null ? null : new BytesSource(body);
     }
     const fsPath = fsEncode(path);
-    let dirents;
+    let listed;
     try {
       if (fsPath === null) throw new NotServable("the path cannot name a directory");
-      dirents = await readdirTyped(fsPath);
+      listed = await listingItems(fsPath, this.exclude_dotfiles);
     } catch (e) {
       return this.#fail(e, "No permission to list directory");
     }
-    if (this.exclude_dotfiles) dirents = dirents.filter((d) => d.name[0] !== 0x2e);
-    dirents = dirents.filter((d) => !isUploadTemp(d.name));
-    const slash = Buffer.from("/");
-    const entries: ListingEntry[] = await Promise.all(
-      dirents.map(async (d): Promise<ListingEntry> => {
-        const isSymlink = d.isSymbolicLink();
-        let isDir = d.isDirectory();
-        if (isSymlink) {
-          const target = Buffer.concat([fsPath!, slash, d.name]);
-          isDir = (await stat(target).catch(() => null))?.isDirectory() ?? false;
-        }
-        // Names that are not UTF-8 keep their bytes (Python's surrogateescape).
-        return { name: fsDecode(d.name), isDir, isSymlink };
-      }),
-    );
-    const encoded = renderListing(this.path, sortEntries(entries));
+    const head = renderListingHead(this.path);
+    const length = head.length + listed.bytes + LISTING_TAIL.length;
     if (this.response_headers !== null) this.#fields.succeeded(this);
     this.send_response(200);
     this.send_header("Content-type", "text/html; charset=utf-8");
-    this.send_header("Content-Length", String(encoded.length));
+    this.send_header("Content-Length", String(length));
     this.end_headers();
-    return new BytesSource(encoded);
+    return new BuffersSource([head, ...listed.items, LISTING_TAIL]);
   }
 
   /**
