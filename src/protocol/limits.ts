@@ -101,8 +101,6 @@ export const H2_RESETS_PER_SECOND = 100;
 /** SETTINGS and PING frames a client may send per second and connection (CVE-2019-9512/9515); ours. */
 export const H2_CONTROL_FRAMES_PER_SECOND = 100;
 
-/** How long a closing connection keeps reading (and discarding) so the client sees the response, not a reset. nginx `lingering_timeout`: 5 s; ours shorter. */
-
 /** How long a closing connection keeps reading (and discarding) so the client sees the response, not a reset (at least this, at most 1.5× on the server's coarse linger wheel, linger-wheel.ts). nginx `lingering_timeout`: 5 s; ours shorter. */
 export const LINGER_TIMEOUT = 2;
 
