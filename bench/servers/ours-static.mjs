@@ -28,6 +28,7 @@ class QuietHandler extends Handler {
 }
 
 const httpd = new ThreadingHTTPServer(["127.0.0.1", port], quiet ? QuietHandler : Handler);
+if (process.argv.includes("--http2")) httpd.http2 = true; // prior knowledge (bench/h2.mjs)
 await httpd.ready;
 process.stdout.write(`READY ${httpd.server_port}\n`);
 

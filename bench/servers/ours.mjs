@@ -1,6 +1,6 @@
 // bench/servers/ours.mjs: the hello-world server on this package.
 //
-// `node bench/servers/ours.mjs PORT [--quiet] [--keep-alive SECONDS] [--max-connections N] [--workers N]`
+// `node bench/servers/ours.mjs PORT [--quiet] [--keep-alive SECONDS] [--max-connections N] [--workers N] [--http2]`
 // ThreadingHTTPServer + a BaseHTTPRequestHandler subclass speaking HTTP/1.1,
 // answering every GET with the 13-byte `Hello, world!`. Logging is on, one
 // line per request on stderr, as Python's default is (the runner sends stderr
@@ -57,6 +57,7 @@ if (workers !== null) {
 } else {
   const httpd = new ThreadingHTTPServer(["127.0.0.1", port], Handler);
   if (maxConnections !== null) httpd.max_connections = Number(maxConnections);
+  if (process.argv.includes("--http2")) httpd.http2 = true; // prior knowledge (bench/h2.mjs)
   await httpd.ready;
   process.stdout.write(`READY ${httpd.server_port}\n`);
   // Exit normally on a signal, so `node --cpu-prof` gets to write its profile.

@@ -53,6 +53,8 @@ export interface CliOptions {
   follow_symlinks: boolean;
   /** Extension (not in CPython): set SimpleHTTPRequestHandler's `exclude_dotfiles`. */
   exclude_dotfiles: boolean;
+  /** Extension (not in CPython): `--http2`, HTTP/2 by ALPN over TLS, by prior knowledge over cleartext. */
+  http2: boolean;
   /** Extension (not in CPython): `--workers`, processes sharing the port; `"auto"` is one per core. Default 1. */
   workers: number | "auto";
   // -- issue #14 (serving a site or web app) --
@@ -124,6 +126,7 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   tls_password_file: null,
   follow_symlinks: false,
   exclude_dotfiles: false,
+  http2: false,
   workers: 1,
   header: [],
   content_type: null,
@@ -150,7 +153,7 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
 });
 
 type FlagDest =
-  | "help" | "cgi" | "follow_symlinks" | "exclude_dotfiles" | "version"
+  | "help" | "http2" | "cgi" | "follow_symlinks" | "exclude_dotfiles" | "version"
   | "cors" | "precompressed" | "compress" | "quiet" | "spa"
   | "archives" | "share_forever" | "qr"
   | "upload" | "upload_overwrite" | "upload_mkdir" | "hash_password"
@@ -185,6 +188,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: ["--follow-symlinks"], dest: "follow_symlinks", takesValue: false },
   { flags: ["--exclude-dotfiles"], dest: "exclude_dotfiles", takesValue: false },
   { flags: ["--workers"], dest: "workers", takesValue: true },
+  { flags: ["--http2"], dest: "http2", takesValue: false },
   // -- issue #14: CPython 3.15's -H and --content-type, then ours --
   { flags: ["-H", "--header"], dest: "header", takesValue: true },
   { flags: ["--content-type"], dest: "content_type", takesValue: true },
@@ -225,7 +229,8 @@ const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((
 export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
                    [--tls-cert PATH] [--tls-key PATH]
                    [--tls-password-file PATH] [--follow-symlinks]
-                   [--exclude-dotfiles] [--workers N] [-H HEADER]
+                   [--exclude-dotfiles] [--workers N] [--http2]
+                   [-H HEADER]
                    [--content-type TYPE] [--cors] [--spa [FILE]]
                    [--not-found FILE] [--precompressed] [--compress] [-q]
                    [--version] [--listing {python,rich,off}] [--archives]
@@ -267,6 +272,8 @@ options:
                         out of listings (default: serve them)
   --workers N           serve with N processes sharing the port; auto: one per
                         CPU core (default: 1)
+  --http2               also serve HTTP/2: by ALPN with --tls-cert, else to
+                        clients that open with its preface (prior knowledge)
   -H, --header HEADER   add 'Name: value' to each successful response (files,
                         listings); repeatable
   --content-type TYPE   type of files whose type cannot be guessed (default:

@@ -180,7 +180,7 @@ async function uploadStartup(options: CliOptions, directory: string, host: strin
 export function chooseServer(options: CliOptions, password: string | null = null): ServerClass {
   const certfile = options.tls_cert;
   if (certfile !== null) {
-    const tls = { certfile, keyfile: options.tls_key, password };
+    const tls = { certfile, keyfile: options.tls_key, password, ...(options.http2 ? { alpn_protocols: ["h2", "http/1.1"] } : {}) };
     class HTTPSDualStackServer extends ThreadingHTTPSServer {
       constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass) {
         super(server_address, RequestHandlerClass, true, tls);
@@ -190,6 +190,7 @@ export function chooseServer(options: CliOptions, password: string | null = null
     return HTTPSDualStackServer;
   }
   class HTTPDualStackServer extends ThreadingHTTPServer {}
+  if (options.http2) HTTPDualStackServer.prototype.http2 = true; // Extension: --http2 (prior knowledge)
   applyServerOptions(HTTPDualStackServer, options);
   return HTTPDualStackServer;
 }

@@ -74,6 +74,33 @@ export const BODY_TIMEOUT = 60;
 /** Longest wait for a client to accept more response bytes. nginx `send_timeout`: 60 s. */
 export const SEND_TIMEOUT = 60;
 
+// ---- HTTP/2 (server/http2.ts), given to nghttp2 as SETTINGS or checked per session ----
+
+/** SETTINGS_MAX_CONCURRENT_STREAMS. nginx `http2_max_concurrent_streams`: 128; RFC 9113 §6.5.2 advises at least 100. */
+export const H2_MAX_CONCURRENT_STREAMS = 100;
+
+/** SETTINGS_MAX_HEADER_LIST_SIZE: the same bound as an HTTP/1.1 head (MAX_HEADER_BYTES). */
+export const H2_MAX_HEADER_LIST_SIZE = MAX_HEADER_BYTES;
+
+/**
+ * SETTINGS_INITIAL_WINDOW_SIZE: request body a stream may send ahead of the
+ * handler. RFC 9113 default (65535); with 100 streams, about 6 MiB a connection.
+ */
+export const H2_INITIAL_WINDOW_SIZE = 65535;
+
+/** node:http2 `maxSessionMemory` (MiB) before new streams are refused; Node's default: 10. */
+export const H2_MAX_SESSION_MEMORY_MB = 10;
+
+/**
+ * Streams a client may reset (or cancel before a response) per second and
+ * connection, against rapid reset (CVE-2023-44487); ours. Past it: GOAWAY
+ * ENHANCE_YOUR_CALM. nghttp2's own limit (1.57+) is a burst of 1000 at 33/s.
+ */
+export const H2_RESETS_PER_SECOND = 100;
+
+/** SETTINGS and PING frames a client may send per second and connection (CVE-2019-9512/9515); ours. */
+export const H2_CONTROL_FRAMES_PER_SECOND = 100;
+
 /** How long a closing connection keeps reading (and discarding) so the client sees the response, not a reset (at least this, at most 1.5× on the server's coarse linger wheel, linger-wheel.ts). nginx `lingering_timeout`: 5 s; ours shorter. */
 export const LINGER_TIMEOUT = 2;
 

@@ -28,6 +28,7 @@ import { SocketReader } from "../handler/rfile.js";
 import { LINGER_TIMEOUT } from "../protocol/limits.js";
 import { DEFAULT_TRUSTED_PROXIES, TrustedProxies, acceptProxied, proxiedAddress } from "./proxy-accept.js";
 import type { AddressFamily, ServerAddress } from "./address.js";
+import { claimsHttp2, closeHttp2, offersHttp2, serveHttp2 } from "./http2.js";
 import { ConnectionCap, defaultMaxConnections } from "./connection-cap.js";
 import { LingerWheel } from "./linger-wheel.js";
 
@@ -77,6 +78,12 @@ export class BaseServer {
    * connections alone can never exhaust the process's descriptors.
    */
   declare max_connections: number | null;
+  /**
+   * Extension (not in CPython): serve HTTP/2 to cleartext connections that
+   * open with its preface (prior knowledge); others are served as before.
+   * Over TLS, HTTP/2 is offered by putting `"h2"` in `alpn_protocols`.
+   */
+  declare http2: boolean;
   /**
    * Extension (not in CPython): expect HAProxy's PROXY protocol header (v1 or
    * v2) first on every connection, from a peer in `trusted_proxies`, and take
@@ -347,6 +354,8 @@ export class BaseServer {
 
   /** Constructs the handler for one connection and runs setup, handle and finish. */
   async finish_request(request: Socket, client_address: ClientAddress): Promise<void> {
+    // HTTP/2 (ALPN h2, or cleartext prior knowledge with `http2`): one handler per stream (server/http2.ts).
+    if (offersHttp2(this) && (await claimsHttp2(this, request))) return serveHttp2(this, request, client_address);
     const handler = new this.RequestHandlerClass(request, client_address, this);
     await handler.setup();
     try {
@@ -392,6 +401,7 @@ export class BaseServer {
     this.#closing = true;
     for (const request of this.#queue.splice(0)) request.destroy();
     for (const request of this.#active.keys()) {
+      if (closeHttp2(request)) continue; // GOAWAY; streams in flight finish
       const reader = SocketReader._of(request);
       if (reader === undefined || reader._idle) request.destroy();
     }
@@ -516,6 +526,7 @@ export class TCPServer extends BaseServer {
 const tcp = TCPServer.prototype;
 BaseServer.prototype.timeout = null;
 BaseServer.prototype.max_connections = null;
+BaseServer.prototype.http2 = false;
 BaseServer.prototype.proxy_protocol = false;
 BaseServer.prototype.trusted_proxies = null;
 BaseServer.prototype.draining = false;
