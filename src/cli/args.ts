@@ -22,14 +22,16 @@
 import { pyRepr } from "../python/repr.js";
 import { MAX_WORKERS } from "../protocol/limits.js";
 import { headerProblem, splitHeaderArg, type HeaderPair } from "../static/response-headers.js";
-import { LISTING_MODES, type ListingMode } from "../static/listing.js";
-import { DEFAULT_SHARE_SECONDS, looksLikeDuration, parseDuration } from "./share.js";
-import { parseCredential } from "../static/auth.js";
-import { DEFAULT_MAX_UPLOAD, parseSize } from "../static/upload-rules.js";
+import type { ListingMode } from "../static/listing.js";
+import { looksLikeDuration } from "./share.js";
+import { DEFAULT_MAX_UPLOAD } from "../static/upload-rules.js";
 import { LB_DEFAULTS, checkLbOptions, type LbOptions } from "./lb-args.js";
+import { checkShare, checkUploadOptions } from "./sharing-args.js";
 
-/** The program name in usage and error lines. */
-export const PROG = "http.server";
+import { DEFAULT_PORT, DEFAULT_PROTOCOL, HELP, PROG, USAGE } from "./help.js";
+
+/** The program name in usage and error lines; the usage and `--help` text (help.ts). */
+export { HELP, PROG, USAGE };
 
 /** What the command was asked to do, with Python's defaults filled in. */
 export interface CliOptions {
@@ -116,10 +118,10 @@ export type ParseResult =
 
 /** Python's defaults (`_main()`), before any argument is read. */
 export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
-  port: 8000,
+  port: DEFAULT_PORT,
   bind: null,
   directory: null,
-  protocol: "HTTP/1.0",
+  protocol: DEFAULT_PROTOCOL,
   cgi: false,
   tls_cert: null,
   tls_key: null,
@@ -225,112 +227,6 @@ export const OPTIONS: readonly OptionSpec[] = [
 
 const BY_FLAG = new Map<string, OptionSpec>(OPTIONS.flatMap((o) => o.flags.map((f) => [f, o] as const)));
 
-/** argparse's usage line, wrapped as argparse wraps it for 80 columns. */
-export const USAGE = `usage: ${PROG} [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]
-                   [--tls-cert PATH] [--tls-key PATH]
-                   [--tls-password-file PATH] [--follow-symlinks]
-                   [--exclude-dotfiles] [--workers N] [--http2]
-                   [-H HEADER]
-                   [--content-type TYPE] [--cors] [--spa [FILE]]
-                   [--not-found FILE] [--precompressed] [--compress] [-q]
-                   [--version] [--listing {python,rich,off}] [--archives]
-                   [--share [DURATION]] [--share-forever]
-                   [--max-downloads N] [--qr]
-                   [--upload] [--upload-overwrite] [--upload-mkdir]
-                   [--max-upload SIZE] [--auth USER:PASSWORD]
-                   [--auth-scope {all,upload}] [--hash-password]
-                   [--proxy-protocol]
-                   [--trusted-proxy CIDR[,CIDR...]] [--health PATH]
-                   [--drain-timeout SECONDS]
-                   [--log-format {python,combined,json}] [--access-log FILE]
-                   [port]
-`;
-
-/**
- * `--help`: argparse's layout (Python 3.13+ `-b, --bind ADDRESS` style),
- * CPython 3.14's help strings, and ours for what is ours.
- */
-export const HELP = `${USAGE}
-positional arguments:
-  port                  bind to this port (default: ${DEFAULTS.port})
-
-options:
-  -h, --help            show this help message and exit
-  --cgi                 run as CGI server
-  -b, --bind ADDRESS    bind to this address (default: all interfaces)
-  -d, --directory DIRECTORY
-                        serve this directory (default: current directory)
-  -p, --protocol VERSION
-                        conform to this HTTP version (default: ${DEFAULTS.protocol})
-  --tls-cert PATH       path to the TLS certificate chain file
-  --tls-key PATH        path to the TLS key file
-  --tls-password-file PATH
-                        path to the password file for the TLS key
-  --follow-symlinks     serve files and directories that symbolic links lead
-                        to outside the directory (default: answer 404)
-  --exclude-dotfiles    answer 404 for names starting with '.' and leave them
-                        out of listings (default: serve them)
-  --workers N           serve with N processes sharing the port; auto: one per
-                        CPU core (default: 1)
-  --http2               also serve HTTP/2: by ALPN with --tls-cert, else to
-                        clients that open with its preface (prior knowledge)
-  -H, --header HEADER   add 'Name: value' to each successful response (files,
-                        listings); repeatable
-  --content-type TYPE   type of files whose type cannot be guessed (default:
-                        application/octet-stream)
-  --cors                allow cross-origin requests: Access-Control-Allow-
-                        Origin: * and preflight OPTIONS answered
-  --spa [FILE]          answer a browser navigation to a missing path without
-                        an extension with FILE (default: index.html)
-  --not-found FILE      send FILE with status 404 for missing paths
-  --precompressed       serve X.br, X.zst or X.gz in place of X when the
-                        client accepts it
-  --compress            compress text responses of 1 KiB and more (brotli,
-                        gzip; zstd where Node has it)
-  -q, --quiet           no access log (errors are still logged)
-  --version             show the version and runtime and exit
-  --listing {python,rich,off}
-                        folders without an index page: python's page, a rich
-                        sortable table, or off (404) (default: python)
-  --archives            serve folders as archives: /dir/?download=zip (or tar,
-                        tar.gz)
-  --share [DURATION]    serve only under a secret random URL, read-only, for
-                        DURATION (e.g. 30m, 2h, 1d; default: 1h), then exit
-  --share-forever       like --share, without an expiry
-  --max-downloads N     end the share after N file or archive downloads
-  --qr                  print a QR code of the first LAN URL (the share URL
-                        with --share) and show it on the rich listing
-  --upload              accept uploads: PUT /dir/name, multipart POST to a
-                        directory, resumable uploads; atomic, never
-                        replacing a file silently (default: 501)
-  --upload-overwrite    uploads may replace existing files without If-Match
-  --upload-mkdir        uploads may create missing parent directories
-  --max-upload SIZE     largest upload, e.g. 100M, 2G (default: 1G)
-  --auth USER:PASSWORD  require HTTP Basic authentication (repeatable);
-                        PASSWORD may be a hash from --hash-password; without
-                        --tls-cert, anyone on the network can read it
-  --auth-scope {all,upload}
-                        what --auth protects: everything, or only uploads
-                        (default: all)
-  --hash-password       read a password (stdin or prompt), print a salted
-                        hash for --auth, and exit
-  --proxy-protocol      expect a PROXY protocol header (v1 or v2) from a
-                        trusted proxy first on every connection, and take the
-                        client address from it
-  --trusted-proxy CIDR[,CIDR...]
-                        peers believed for PROXY headers and Forwarded /
-                        X-Forwarded-* headers (default: loopback for PROXY;
-                        forwarding headers are ignored without this option)
-  --health PATH         answer 200 {"status":"ok"} at PATH, unlogged; 503 once
-                        SIGTERM has started draining
-  --drain-timeout SECONDS
-                        on SIGTERM, seconds to let requests in flight finish
-                        (default: 10)
-  --log-format {python,combined,json}
-                        access log line format (default: python)
-  --access-log FILE     append access log lines to FILE instead of stderr;
-                        reopened on SIGHUP
-`;
 
 /** `type "/" subtype *( OWS ";" OWS parameter )` (RFC 9110 §8.3.1), no control characters. */
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*;[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"[^"\\\x00-\x1f\x7f]*"))*$/;
@@ -540,72 +436,6 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   if (checked.kind !== "run") return checked;
   const shared = checkShare(checked.options, texts);
   return shared.kind === "run" ? checkUploadOptions(shared.options, uploadTexts) : shared;
-}
-
-/** Extension checks of issue 15 (share-a): `--listing`, `--share`, `--max-downloads`. */
-function checkShare(options: CliOptions, texts: { listing: string | null; share: string | null; max_downloads: string | null }): ParseResult {
-  const error = (message: string): ParseResult => ({ kind: "error", message });
-  if (texts.listing !== null) {
-    if (!LISTING_MODES.includes(texts.listing as ListingMode)) {
-      return error(`argument --listing: invalid choice: ${pyRepr(texts.listing)} (choose from ${LISTING_MODES.map((m) => pyRepr(m)).join(", ")})`);
-    }
-    options.listing = texts.listing as ListingMode;
-  }
-  if (texts.share !== null) {
-    const seconds = texts.share === "" ? DEFAULT_SHARE_SECONDS : parseDuration(texts.share);
-    if (seconds === null) return error(`argument --share: invalid duration: ${pyRepr(texts.share)} (such as 90s, 30m, 2h, 1d12h; at most 24d)`);
-    options.share = seconds;
-  }
-  if (options.share_forever) options.share ??= DEFAULT_SHARE_SECONDS;
-  if (texts.max_downloads !== null) {
-    const n = parsePyInt(texts.max_downloads);
-    if (n === null || n < 1) return error(`argument --max-downloads: invalid value: ${pyRepr(texts.max_downloads)} (expected a number from 1)`);
-    if (options.share === null) return error("--max-downloads requires --share");
-    options.max_downloads = n;
-  }
-  if (options.share !== null) {
-    // A share link is read-only and lives in one process (its prefix and counters).
-    if (options.cgi) return error("--share cannot be combined with --cgi (a share link is read-only)");
-    if (options.upload) return error("--share cannot be combined with --upload (a share link is read-only)");
-    if (options.workers !== 1) return error("--share cannot be combined with --workers (one process holds the link and its counters)");
-  }
-  return { kind: "run", options };
-}
-
-/** The checks of the upload and password options (issue 15), their values converted. */
-function checkUploadOptions(options: CliOptions, texts: Partial<Record<"max_upload" | "auth_scope", string>>): ParseResult {
-  const error = (message: string): ParseResult => ({ kind: "error", message });
-  if (texts.max_upload !== undefined) {
-    const n = parseSize(texts.max_upload);
-    if (n === null || n < 1) return error(`argument --max-upload: invalid size: ${pyRepr(texts.max_upload)} (expected bytes or a number with K, M, G or T)`);
-    options.max_upload = n;
-  }
-  if (texts.auth_scope !== undefined) {
-    if (texts.auth_scope !== "all" && texts.auth_scope !== "upload") {
-      return error(`argument --auth-scope: invalid choice: ${pyRepr(texts.auth_scope)} (choose from 'all', 'upload')`);
-    }
-    options.auth_scope = texts.auth_scope;
-  }
-  for (const spec of options.auth) {
-    try {
-      parseCredential(spec);
-    } catch (e) {
-      // Never the password in a message: the user name at most.
-      const user = spec.includes(":") ? ` for user ${pyRepr(spec.slice(0, spec.indexOf(":")))}` : "";
-      return error(`argument --auth: ${(e as Error).message}${user} (expected USER:PASSWORD)`);
-    }
-  }
-  if (!options.upload) {
-    for (const [flag, given] of [
-      ["--upload-overwrite", options.upload_overwrite],
-      ["--upload-mkdir", options.upload_mkdir],
-      ["--max-upload", texts.max_upload !== undefined],
-    ] as const) {
-      if (given) return error(`${flag} requires --upload to be set`);
-    }
-  }
-  if (texts.auth_scope !== undefined && options.auth.length === 0) return error("--auth-scope requires --auth to be set");
-  return { kind: "run", options };
 }
 
 /** The checks after parsing: CPython's `_main()` first, then ours. */
