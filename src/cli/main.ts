@@ -41,7 +41,6 @@
 import { lookup } from "node:dns/promises";
 import { readFile, stat } from "node:fs/promises";
 import type { Socket } from "node:net";
-import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
 import { resolve } from "node:path";
 import type { ClientAddress, HandlerServer } from "../handler/base-handler.js";
 import { DRAIN_TIMEOUT } from "../protocol/limits.js";
@@ -63,7 +62,10 @@ import { ShareLifetime, bannerExtras } from "./share.js";
 /** The longest a timer can wait (ms): an end of a share waits for downloads in flight up to this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 import { hashPasswordMain, type HashPasswordIO } from "./hash-password.js";
-import { sweepOnce } from "../static/atomic-file.js";
+import { applyUploadOptions, authWarning, isLoopback, uploadStartup } from "./upload-setup.js";
+import { hostPort, lanUrls } from "./addresses.js";
+
+export { authWarning, hostPort, isLoopback, lanUrls };
 import { applyHandlerOptions, applyServerOptions, drainFirstPhase, healthShadowWarning, reopenOnHangup } from "./lb-setup.js";
 
 /** Where the command writes: `process.stdout` / `process.stderr` fit. */
@@ -139,37 +141,6 @@ export function chooseHandler(options: CliOptions, directory: string): RequestHa
   return Handler;
 }
 
-/** Uploads and passwords (issue 15): the handler attributes of `--upload…` and `--auth…`. */
-function applyUploadOptions(proto: SimpleHTTPRequestHandler, options: CliOptions): void {
-  proto.upload = options.upload;
-  proto.upload_overwrite = options.upload_overwrite;
-  proto.upload_mkdir = options.upload_mkdir;
-  proto.max_upload = options.max_upload;
-  proto.auth = options.auth.length > 0 ? [...options.auth] : null;
-  proto.auth_scope = options.auth_scope;
-}
-
-/** Whether `host` (a bound address) is a loopback one: only this machine can reach it. */
-export function isLoopback(host: string): boolean {
-  return /^127\./.test(host) || host === "::1" || /^::ffff:127\./i.test(host);
-}
-
-/** The start-up warning for `--auth` without `--tls-cert` on an address other machines can reach, or `null`. */
-export function authWarning(options: CliOptions, host: string): string | null {
-  if (options.auth.length === 0 || options.tls_cert !== null || isLoopback(host)) return null;
-  return `${PROG}: warning: --auth without --tls-cert on ${host}: HTTP Basic sends the password readable by anyone on the network\n`;
-}
-
-/** Start-up lines of `--upload` and `--auth` (stderr), after the banner. */
-async function uploadStartup(options: CliOptions, directory: string, host: string, io: CliIO): Promise<void> {
-  const warning = authWarning(options, host);
-  if (warning !== null) io.stderr.write(warning);
-  if (options.upload) {
-    const removed = await sweepOnce(directory);
-    if (removed > 0) io.stderr.write(`${PROG}: removed ${removed} temporary file(s) left by interrupted uploads\n`);
-  }
-}
-
 /**
  * The server class for these options: CPython's `HTTPDualStackServer`, a
  * `ThreadingHTTPServer` subclass, or with `--tls-cert` its HTTPS twin built
@@ -210,47 +181,9 @@ export async function readPasswordFile(path: string | null): Promise<string | nu
   }
 }
 
-/** `host:port`, with an IPv6 host in brackets, as in a URL. */
-export function hostPort(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
-
 /** CPython 3.14's banner line (without the newline). */
 export function banner(scheme: "HTTP" | "HTTPS", host: string, port: number): string {
   return `Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${hostPort(host, port)}/) ...`;
-}
-
-/** Whether an IPv6 address is link-local (fe80::/10): unusable in a URL without a zone. */
-function isLinkLocal(address: string): boolean {
-  return /^fe[89ab]/i.test(address);
-}
-
-/**
- * Extension (not in CPython): the URLs this machine can be reached at when
- * bound to all interfaces — non-internal IPv4 addresses first, then global
- * IPv6 ones when bound dual-stack — as `[url, interface]` pairs. Empty when
- * bound to one address.
- */
-export function lanUrls(
-  boundHost: string,
-  port: number,
-  scheme = "http",
-  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
-): [url: string, iface: string][] {
-  if (boundHost !== "::" && boundHost !== "0.0.0.0") return [];
-  const v4: [string, string][] = [];
-  const v6: [string, string][] = [];
-  const seen = new Set<string>();
-  for (const [name, addresses] of Object.entries(interfaces)) {
-    for (const a of addresses ?? []) {
-      if (a.internal || seen.has(a.address)) continue;
-      if (a.family === "IPv4") v4.push([`${scheme}://${hostPort(a.address, port)}/`, name]);
-      else if (boundHost === "::" && !isLinkLocal(a.address)) v6.push([`${scheme}://${hostPort(a.address, port)}/`, name]);
-      else continue;
-      seen.add(a.address);
-    }
-  }
-  return [...v4, ...v6];
 }
 
 /** The directory to serve, absolute. @throws UsageError when it is not a directory. */
