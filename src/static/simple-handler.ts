@@ -33,11 +33,9 @@ import { BuffersSource, listingItems } from "./listing-cache.js";
 import { cachedFile, cacheKey, rememberFile } from "./file-cache.js";
 import { BytesSource, COPY_CHUNK, FileReadError, FileSource, readSmall, SMALL_FILE, type Source } from "./file-source.js";
 import { NotServable, outOfDescriptors, toHttpError } from "./fs-errors.js";
-import type { ListingMode } from "./listing.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
 import { pyFormat } from "../python/format.js";
-import type { AuthScope } from "./auth.js";
-import { DEFAULT_MAX_UPLOAD, isUploadResource, isUploadTemp, UPLOAD_TEMP_PREFIX } from "./upload-rules.js";
+import { isUploadResource, isUploadTemp, UPLOAD_TEMP_PREFIX } from "./upload-rules.js";
 // The upload and password code is loaded when first used: a server without
 // those options does not load it (nor busboy), and starts with fewer files open.
 const handleResumable = async (...a: Parameters<typeof import("./resumable.js").handleResumable>): Promise<void> =>
@@ -63,6 +61,8 @@ import {
   type WebappAttributes,
 } from "./webapp.js";
 
+import { SHARING_DEFAULTS, type SharingAttributes } from "./sharing-attributes.js";
+
 export type { Source } from "./file-source.js";
 
 /** Options of the handler's constructor (Python's keyword arguments). */
@@ -73,8 +73,8 @@ export interface SimpleHandlerOptions extends Partial<Omit<WebappAttributes, "re
   response_headers?: Iterable<readonly [string, string]> | Record<string, string> | null;
 }
 
-/** Issue #14's attributes, declared in webapp.ts with their documentation. */
-export interface SimpleHTTPRequestHandler extends WebappAttributes {}
+/** Issue #14's attributes (webapp.ts) and issue #15's (sharing-attributes.ts), declared there with their documentation. */
+export interface SimpleHTTPRequestHandler extends WebappAttributes, SharingAttributes {}
 
 /**
  * Serves files from `directory` and below: GET and HEAD, with directory
@@ -100,54 +100,6 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * hidden files like any other. The CLI's `--exclude-dotfiles`.
    */
   declare exclude_dotfiles: boolean;
-  /**
-   * Extension (not in CPython): how a directory without an index page is
-   * answered. `"python"` (the default): CPython's page, byte for byte;
-   * `"rich"`: a sortable table (see listing-rich.ts); `"off"`: 404. In any
-   * mode but `"off"`, `Accept: application/json` gets the entries as JSON.
-   * The CLI's `--listing`.
-   */
-  declare listing: ListingMode;
-  /**
-   * Extension (not in CPython): `GET /dir/?download=zip` (`tar`, `tar.gz`)
-   * streams the folder as an archive. `false` by default. The CLI's `--archives`.
-   */
-  declare archives: boolean;
-  /**
-   * Extension (not in CPython): a URL shown as a QR code on the rich listing,
-   * or `null` (the default). The CLI's `--qr`.
-   */
-  declare listing_qr: string | null;
-  /**
-   * Extension (not in CPython): the URL path at which `directory` is served,
-   * ending in `/`: where the rich listing's breadcrumb starts. `"/"` by
-   * default; a share link's prefix under `--share`.
-   */
-  declare listing_base: string;
-  /**
-   * Extension (not in CPython): accept uploads — `PUT /dir/name` (the body
-   * is the file), `POST` of multipart/form-data to a directory, and
-   * resumable uploads (draft-ietf-httpbis-resumable-upload). Written
-   * atomically (see upload.ts). `false` by default: 501 as in CPython.
-   */
-  declare upload: boolean;
-  /** Extension (not in CPython): uploads may replace existing files without `If-Match`. */
-  declare upload_overwrite: boolean;
-  /** Extension (not in CPython): uploads may create missing parent directories. */
-  declare upload_mkdir: boolean;
-  /** Extension (not in CPython): largest upload request body in bytes (413 past it); 1 GiB. */
-  declare max_upload: number;
-  /**
-   * Extension (not in CPython): HTTP Basic credentials, `"USER:PASSWORD"`
-   * each (PASSWORD may be a `$scrypt$` hash from `--hash-password`); `null`
-   * (the default): no authentication.
-   */
-  declare auth: readonly string[] | null;
-  /** Extension (not in CPython): what `auth` protects: `"all"` (default) or `"upload"` (writes only). */
-  declare auth_scope: AuthScope;
-  /** Extension (not in CPython): the realm named in `WWW-Authenticate`. */
-  declare auth_realm: string;
-
   /** The real path of `directory` (bytes), resolved once per connection. */
   #root: Promise<Buffer> | null = null;
   /** Issue #14: fields for the current response (webapp.ts); made when an option first needs it. */
@@ -603,17 +555,7 @@ proto.index_pages = ["index.html", "index.htm"];
 proto.extensions_map = { ...DEFAULT_EXTENSIONS_MAP };
 proto.follow_symlinks = false;
 proto.exclude_dotfiles = false;
-proto.listing = "python";
-proto.archives = false;
-proto.listing_qr = null;
-proto.listing_base = "/";
-proto.upload = false;
-proto.upload_overwrite = false;
-proto.upload_mkdir = false;
-proto.max_upload = DEFAULT_MAX_UPLOAD;
-proto.auth = null;
-proto.auth_scope = "all";
-proto.auth_realm = "http.server";
+Object.assign(proto, SHARING_DEFAULTS);
 Object.assign(proto, WEBAPP_DEFAULTS);
 // CPython 3.15's name for the attribute (gh-135056): the same list.
 Object.defineProperty(proto, "extra_response_headers", {
