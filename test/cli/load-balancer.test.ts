@@ -86,6 +86,17 @@ test("--health answers 200 unlogged, shadows a file with a warning, turns 503 on
   assert.deepEqual(exit, { code: 0, signal: null });
 });
 
+test("--health is answered before --auth asks for a password; everything else still needs one", async (t) => {
+  const dir = scratch(t);
+  const cli = await startServing(t, ["--bind", "127.0.0.1", "--health", "/healthz", "--auth", "ann:secret", "0"], { cwd: dir });
+  const health = await get(cli.port, "/healthz");
+  assert.equal(health.status, 200);
+  assert.equal(health.body.toString(), '{"status":"ok"}\n');
+  assert.equal((await get(cli.port, "/a.txt")).status, 401);
+  const authorized = await getWith(cli.port, "/a.txt", { Authorization: "Basic " + Buffer.from("ann:secret").toString("base64") });
+  assert.equal(authorized.status, 200);
+});
+
 test("forwarding headers: believed only with --trusted-proxy and from a trusted peer", async (t) => {
   const dir = scratch(t);
   const plain = await startServing(t, ["--bind", "127.0.0.1", "0"], { cwd: dir });
