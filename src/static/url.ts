@@ -41,6 +41,8 @@
  * Node's own string paths would instead turn every lone surrogate into U+FFFD.
  */
 
+import { splitTarget as splitTargetWithOrigin } from "./location.js";
+
 // ---- unquote -----------------------------------------------------------------
 
 /** Value of an ASCII hex digit, or -1; indexed by char code (0-127). */
@@ -318,20 +320,6 @@ export function encodeSurrogateEscape(s: string, replaceUnencodable: boolean): B
  * at this server.
  */
 export function splitTarget(target: string): { path: string; query: string; fragment: string } {
-  let rest = target;
-  let fragment = "";
-  let query = "";
-  const hash = rest.indexOf("#");
-  if (hash !== -1) {
-    fragment = rest.slice(hash + 1);
-    rest = rest.slice(0, hash);
-  }
-  const q = rest.indexOf("?");
-  if (q !== -1) {
-    query = rest.slice(q + 1);
-    rest = rest.slice(0, q);
-  }
-  const abs = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/.exec(rest);
-  if (abs !== null) rest = rest.slice(abs[0].length) || "/";
-  return { path: rest, query, fragment };
+  const { origin, path, query, fragment } = splitTargetWithOrigin(target);
+  return { path: origin !== "" && path === "" ? "/" : path, query, fragment };
 }
