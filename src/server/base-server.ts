@@ -1,6 +1,6 @@
 /**
- * `socketserver` semantics on `node:net`: `BaseServer` and `TCPServer`
- * (`ThreadingMixIn` is in threading.ts).
+ * `socketserver` semantics on `node:net`: `BaseServer` (`TCPServer` is in
+ * tcp-server.ts, `ThreadingMixIn` in threading.ts).
  *
  * Strategy: Node accepts connections by itself, so accepted sockets wait,
  * paused, in a queue that plays the kernel backlog's part in Python. The
@@ -11,23 +11,21 @@
  * completion before the next is taken. With `ThreadingMixIn`, each
  * connection is served concurrently on the event loop.
  *
- * Differences forced by Node: binding and listening cannot be separated, so
- * `server_bind()` does both and `server_activate()` has nothing left to do;
- * binding is asynchronous, so it starts in the constructor (after subclass
- * fields are set) and `ready` settles when it is done. `shutdown()` may be
+ * Differences forced by Node: binding is asynchronous (tcp-server.ts), so
+ * `ready` settles once the server listens. `shutdown()` may be
  * awaited from inside a handler: `serve_forever()` then returns without
  * waiting for that request, which `server_close()` still waits for.
  * Admission against `max_connections` lives in connection-cap.ts.
  */
 
-import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { ClientAddress } from "../handler/base-handler.js";
 import { writeLog } from "../python/log-line.js";
 import { pyRepr } from "../python/repr.js";
 import { SocketReader } from "../handler/rfile.js";
 import { LINGER_TIMEOUT } from "../protocol/limits.js";
 import { DEFAULT_TRUSTED_PROXIES, TrustedProxies, acceptProxied, proxiedAddress } from "./proxy-accept.js";
-import type { AddressFamily, ServerAddress } from "./address.js";
+import type { ServerAddress } from "./address.js";
 import { claimsHttp2, closeHttp2, offersHttp2, serveHttp2 } from "./http2.js";
 import { ConnectionCap, defaultMaxConnections } from "./connection-cap.js";
 import { LingerWheel } from "./linger-wheel.js";
@@ -46,13 +44,14 @@ export type RequestHandlerClass = new (
   server: BaseServer,
 ) => RequestHandler;
 
-interface Deferred {
+/** A Promise with its settle functions. */
+export interface Deferred {
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
 
-function deferred(): Deferred {
+export function deferred(): Deferred {
   let resolve!: () => void;
   let reject!: (e: unknown) => void;
   const promise = new Promise<void>((res, rej) => {
@@ -425,113 +424,9 @@ export class BaseServer {
   }
 }
 
-/** Python's `socketserver.TCPServer` on `node:net`. */
-export class TCPServer extends BaseServer {
-  /** `AF_INET` or `AF_INET6`; when `null`, taken from the host (`""` → IPv4, like Python). */
-  declare address_family: AddressFamily | null;
-  declare socket_type: "SOCK_STREAM";
-  /** The listen backlog. */
-  declare request_queue_size: number;
-  /** Kept for compatibility: Node always sets SO_REUSEADDR on listening sockets. */
-  declare allow_reuse_address: boolean;
-  /** SO_REUSEPORT (Node ≥ 22.12; ignored by older Node). */
-  declare allow_reuse_port: boolean;
-
-  /** The listening socket. */
-  socket: Server;
-  /** Settles once bound and listening: `ready`. */
-  readonly #bound = deferred();
-
-  constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass, bind_and_activate = true) {
-    super(server_address, RequestHandlerClass);
-    // allowHalfOpen: a client that half-closes after sending its request
-    // (`shutdown(SHUT_WR)`, `nc -N`, HTTP/0.9 tools) still gets its responses;
-    // the handler's loop sees end of input and `shutdown_request()` ends ours.
-    this.socket = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (request) =>
-      this._accept(request, (r, admitted) => this._enqueue(r, admitted)),
-    );
-    this.#bound.promise.catch(() => {}); // the error is the caller's to await; never an unhandled rejection
-    if (bind_and_activate) {
-      // After the constructor returns, so that subclass fields are in place.
-      queueMicrotask(() => {
-        this.server_bind().then(
-          () => this.server_activate(),
-          (e: unknown) => {
-            void this.server_close();
-            this.#bound.reject(e);
-          },
-        );
-      });
-    }
-  }
-
-  override get ready(): Promise<void> {
-    return this.#bound.promise;
-  }
-
-  /** Binds and listens (Node cannot do one without the other). Settles `ready`. */
-  async server_bind(): Promise<void> {
-    try {
-      const [host, port] = this.server_address;
-      const v6 = this.address_family === "AF_INET6" || host.includes(":");
-      const bindHost = host === "" ? (v6 ? "::" : "0.0.0.0") : host;
-      await new Promise<void>((resolve, reject) => {
-        const server = this.socket;
-        const onError = (e: Error): void => reject(e);
-        server.once("error", onError);
-        const options: Parameters<Server["listen"]>[0] & { reusePort?: boolean } = {
-          host: bindHost,
-          port,
-          backlog: this.request_queue_size,
-        };
-        if (this.allow_reuse_port) options.reusePort = true;
-        server.listen(options, () => {
-          server.off("error", onError);
-          resolve();
-        });
-      });
-      // Accept errors (EMFILE …) are logged; the server goes on.
-      this.socket.on("error", (e: Error) => writeLog(`accept failed: ${e.message}\n`));
-      const address = this.socket.address() as AddressInfo;
-      this.server_address = [address.address, address.port];
-      this.address_family = address.family === "IPv6" ? "AF_INET6" : "AF_INET";
-      await this._afterBind();
-      this.#bound.resolve();
-    } catch (e) {
-      this.#bound.reject(e);
-      throw e;
-    }
-  }
-
-  /** Rejects `ready` with `error` (a subclass that cannot bind). */
-  _bindFailed(error: unknown): void {
-    this.#bound.reject(error);
-  }
-
-  /** Hook for subclasses between binding and `ready` (HTTPServer stores the name). */
-  async _afterBind(): Promise<void> {}
-
-  override async server_close(): Promise<void> {
-    if (this.socket.listening) this.socket.close();
-    await super.server_close();
-  }
-
-  /** The listening socket's file descriptor, or -1. */
-  fileno(): number {
-    const handle = (this.socket as unknown as { _handle?: { fd?: number } })._handle;
-    return handle?.fd ?? -1;
-  }
-}
-
-const tcp = TCPServer.prototype;
 BaseServer.prototype.timeout = null;
 BaseServer.prototype.max_connections = null;
 BaseServer.prototype.http2 = false;
 BaseServer.prototype.proxy_protocol = false;
 BaseServer.prototype.trusted_proxies = null;
 BaseServer.prototype.draining = false;
-tcp.address_family = null;
-tcp.socket_type = "SOCK_STREAM";
-tcp.request_queue_size = 5;
-tcp.allow_reuse_address = false;
-tcp.allow_reuse_port = false;

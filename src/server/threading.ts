@@ -10,7 +10,7 @@
 
 import type { Socket } from "node:net";
 import type { ClientAddress } from "../handler/base-handler.js";
-import type { TCPServer } from "./base-server.js";
+import type { TCPServer } from "./tcp-server.js";
 
 /** What `ThreadingMixIn` adds to a server. */
 export interface ThreadingServer {
