@@ -39,8 +39,8 @@ import { installExtensions, type HandlerExtensions } from "./handler-extensions.
 import { drainingHead, headFlushed, logRequest, requestEnded } from "./lb-hooks.js";
 import { checkHeaderText, headBytes, serverDateBlock } from "./response-head.js";
 import { parse_headers } from "./parse-headers.js";
-import { SocketReader, type RFile } from "./rfile.js";
-import { SocketWriter, type WFile } from "./wfile.js";
+import { readTimeouts, SocketReader, type RFile } from "./rfile.js";
+import { SocketWriter, writeTimeouts, type WFile } from "./wfile.js";
 
 export { parse_headers };
 import { runtimeToken } from "../runtime.js";
@@ -176,14 +176,9 @@ export class BaseHTTPRequestHandler {
     this.connection = socket;
     if (this.disable_nagle_algorithm) socket.setNoDelay(true);
     const reader = new SocketReader(socket);
-    reader._timeouts = {
-      timeout: this.timeout,
-      keepAlive: this.keep_alive_timeout,
-      header: this.header_timeout,
-      body: this.body_timeout,
-    };
+    reader._timeouts = readTimeouts(this.timeout, this.keep_alive_timeout, this.header_timeout, this.body_timeout);
     const writer = new SocketWriter(socket);
-    writer._timeouts = { timeout: this.timeout, send: this.send_timeout };
+    writer._timeouts = writeTimeouts(this.timeout, this.send_timeout);
     this.rfile = reader;
     this.wfile = writer;
   }

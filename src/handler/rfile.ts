@@ -27,9 +27,14 @@ import { RECEIVE_HIGH_WATER } from "../protocol/limits.js";
 import { ReceiveBuffer } from "../protocol/receive-buffer.js";
 import type { NoRequest, RequestHead, RequestHeadReader } from "../protocol/request-head.js";
 import { BodyFrame } from "./body-frame.js";
+import { DEFAULT_TIMEOUTS, TimeoutError, type ReadPhase, type ReadTimeouts } from "./read-timeouts.js";
+
+export { readTimeouts, TimeoutError, type ReadPhase, type ReadTimeouts } from "./read-timeouts.js";
 
 const EMPTY = Buffer.alloc(0);
-const READERS = new WeakMap<Socket, SocketReader>();
+/** The socket's reader: a slot on the socket, which the shared listeners below read. */
+const READER = Symbol("reader");
+type ReadSocket = Socket & { [READER]?: SocketReader };
 
 /** The reading side of a handler's connection, as a handler uses it. */
 export interface RFile {
@@ -41,26 +46,6 @@ export interface RFile {
   readline(limit?: number): Promise<Buffer>;
   /** Reads every remaining line. */
   readlines(hint?: number): Promise<Buffer[]>;
-}
-
-/** Python's `TimeoutError` (`socket.timeout`): a read or write waited too long. */
-export class TimeoutError extends Error {
-  override name = "TimeoutError";
-  constructor(message = "timed out") {
-    super(message);
-  }
-}
-
-/** What a read is waiting for; decides which timeout applies. */
-export type ReadPhase = "idle" | "head" | "body";
-
-/** Timeouts in seconds (`null`: none), read by the reader at each wait. */
-export interface ReadTimeouts {
-  /** Python's socket timeout: replaces the inactivity timeouts when not null. */
-  timeout: number | null;
-  keepAlive: number;
-  header: number;
-  body: number;
 }
 
 /** The reader of one connection. Internal methods start with `_`. */
@@ -85,37 +70,61 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   /** Absolute time (ms) by which the current head must be complete. */
   _headDeadline = 0;
   /** Timeouts in force (set by the handler). */
-  _timeouts: ReadTimeouts = { timeout: null, keepAlive: 5, header: 30, body: 60 };
+  _timeouts: ReadTimeouts = DEFAULT_TIMEOUTS;
 
   /** The reader of `socket`, if a handler made one. */
   static _of(socket: Socket): SocketReader | undefined {
-    return READERS.get(socket);
+    return (socket as ReadSocket)[READER];
   }
 
+  /**
+   * Takes over `socket`'s reading side. The socket's listeners are shared by
+   * every reader (`this` is the socket, whose slot names its reader): no
+   * closure per connection. A second reader on the same socket replaces the first.
+   */
   constructor(socket: Socket) {
     this.#socket = socket;
-    READERS.set(socket, this);
-    socket.on("data", (chunk: Buffer) => {
-      if (this._phase === "idle") this.#startHead();
-      this.#rb.push(chunk);
-      if (this.#wake !== null) this.#notify();
-      else if (this.#rb.length >= RECEIVE_HIGH_WATER && !this.#paused) {
-        this.#paused = true;
-        socket.pause();
-      }
-    });
-    const end = (): void => {
-      this.#eof = true;
-      if (this.#wake !== null) this.#notify();
-    };
-    socket.on("end", end);
-    socket.on("close", () => {
-      end();
-      if (this.#timer !== null) clearTimeout(this.#timer);
-    });
-    // A reset is an end of stream for reading; the writer reports it on write.
-    socket.on("error", end);
+    const slot = socket as ReadSocket;
+    const listening = slot[READER] !== undefined;
+    slot[READER] = this;
+    if (!listening) {
+      socket.on("data", SocketReader.#onData);
+      socket.on("end", SocketReader.#onEnd);
+      socket.on("close", SocketReader.#onClose);
+      // A reset is an end of stream for reading; the writer reports it on write.
+      socket.on("error", SocketReader.#onEnd);
+    }
     socket.resume();
+  }
+
+  static readonly #onData = function (this: ReadSocket, chunk: Buffer): void {
+    this[READER]!.#received(chunk);
+  };
+
+  static readonly #onEnd = function (this: ReadSocket): void {
+    this[READER]!.#atEnd();
+  };
+
+  static readonly #onClose = function (this: ReadSocket): void {
+    const reader = this[READER]!;
+    reader.#atEnd();
+    if (reader.#timer !== null) clearTimeout(reader.#timer);
+  };
+
+  #received(chunk: Buffer): void {
+    if (this._phase === "idle") this.#startHead();
+    this.#rb.push(chunk);
+    if (this.#wake !== null) this.#notify();
+    else if (this.#rb.length >= RECEIVE_HIGH_WATER && !this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+  }
+
+  /** End of stream (or a reset, or the socket closed). */
+  #atEnd(): void {
+    this.#eof = true;
+    if (this.#wake !== null) this.#notify();
   }
 
   /** Bytes received and not yet consumed (the next request's, between requests). */
@@ -411,13 +420,14 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
     wake();
   }
 
-  readonly #onTimeout = (): void => {
-    const reject = this.#reject;
+  /** The timer's callback (shared; the reader is its argument). */
+  static #onTimeout(reader: SocketReader): void {
+    const reject = reader.#reject;
     if (reject === null) return;
-    this.#wake = null;
-    this.#reject = null;
+    reader.#wake = null;
+    reader.#reject = null;
     reject(new TimeoutError());
-  };
+  }
 
   /** Milliseconds the next wait may last, or 0 for no limit. */
   #waitLimit(): number {
@@ -450,7 +460,7 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
       this.#timer.refresh();
     } else {
       if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#timer = setTimeout(this.#onTimeout, ms).unref();
+      this.#timer = setTimeout(SocketReader.#onTimeout, ms, this).unref();
       this.#timerMs = ms;
     }
   }

@@ -61,6 +61,14 @@ export function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
+/** Marks a socket `_admit()` counted (a proxied TLS one passes twice): a slot, not a WeakSet (no ephemeron per connection). */
+const ADMITTED = Symbol("admitted");
+/** The `error` listener of a queued socket: a reset while queued must not crash the process. */
+function ignoreError(): void {}
+
+/** What `process_request()` returns once it has handed the connection over (ThreadingMixIn): nothing to wait for. */
+export const HANDED_OVER: Promise<void> = Promise.resolve();
+
 /** Python's `socketserver.BaseServer`: the request loop, independent of transport. */
 export class BaseServer {
   /** The address the server listens on; final once `ready` resolves. */
@@ -110,6 +118,10 @@ export class BaseServer {
   readonly #queue: Socket[] = [];
   /** Wakes a loop waiting for a connection, a poll tick or shutdown. */
   #wake: (() => void) | null = null;
+  /** The poll timer of `#waitForRequest()`, refreshed by each wait of the same length. */
+  #pollTimer: NodeJS.Timeout | null = null;
+  #pollMs = 0;
+  readonly #onPoll = (): void => this.#notify();
   #shutdownRequest = false;
   /** Settled when `serve_forever()` returns; `null` when it is not running. */
   #serving: Deferred | null = null;
@@ -120,8 +132,6 @@ export class BaseServer {
   #closing = false;
   /** Counts connections against `max_connections` (connection-cap.ts). */
   readonly #cap = new ConnectionCap();
-  /** Sockets `_admit()` has counted (a proxied TLS connection passes it twice). */
-  readonly #admitted = new WeakSet<Socket>();
   /** `trusted_proxies` as a set, built on first use. */
   #trusted: [given: BaseServer["trusted_proxies"], set: TrustedProxies] | null = null;
   /** Deadlines of connections lingering after their response (one coarse timer, not one per connection). */
@@ -147,9 +157,10 @@ export class BaseServer {
    * `false` (and not counted) when the limit is reached.
    */
   _admit(socket: Socket): boolean {
-    if (this.#admitted.has(socket)) return true;
+    const slot = socket as Socket & { [ADMITTED]?: true };
+    if (slot[ADMITTED] === true) return true;
     if (!this.#cap.admit(socket, this.max_connections ?? defaultMaxConnections())) return false;
-    this.#admitted.add(socket);
+    slot[ADMITTED] = true;
     return true;
   }
 
@@ -199,7 +210,7 @@ export class BaseServer {
       this._refuse(request);
       return;
     }
-    request.on("error", () => {}); // a reset while queued must not crash the process
+    request.on("error", ignoreError);
     this.#queue.push(request);
     this.#notify();
   }
@@ -212,16 +223,25 @@ export class BaseServer {
     }
   }
 
-  /** Waits until a connection is queued, `ms` pass, or shutdown is requested. */
+  /** Waits until a connection is queued, `ms` pass, or shutdown is requested (one timer, refreshed per wait). */
   #waitForRequest(ms: number): Promise<void> {
     if (this.#queue.length > 0 || this.#shutdownRequest) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(() => this.#notify(), Math.max(0, ms)) : undefined;
-      this.#wake = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        resolve();
-      };
+      this.#wake = resolve;
+      if (!Number.isFinite(ms)) return;
+      const delay = Math.max(1, ms);
+      if (this.#pollTimer !== null && this.#pollMs === delay) this.#pollTimer.refresh();
+      else {
+        if (this.#pollTimer !== null) clearTimeout(this.#pollTimer);
+        this.#pollTimer = setTimeout(this.#onPoll, delay);
+        this.#pollMs = delay;
+      }
     });
+  }
+
+  #stopPoll(): void {
+    if (this.#pollTimer !== null) clearTimeout(this.#pollTimer);
+    this.#pollTimer = null;
   }
 
   /** Resolves once the server is bound and listening. */
@@ -244,15 +264,18 @@ export class BaseServer {
     this.#stop = stop;
     try {
       while (!this.#shutdownRequest) {
-        await this.#waitForRequest(poll_interval * 1000);
+        if (this.#queue.length === 0) await this.#waitForRequest(poll_interval * 1000);
         if (this.#shutdownRequest) break;
         if (this.#queue.length > 0) {
-          // Serial servers wait for the connection, unless shutdown comes first.
-          await Promise.race([this.#handleRequestNoblock(), stop.promise]);
+          // Serial servers wait for the connection, unless shutdown comes first;
+          // a connection handed over synchronously (ThreadingMixIn) is not awaited.
+          const pending = this.#handleRequestNoblock();
+          if (pending !== undefined) await Promise.race([pending, stop.promise]);
         }
         this.service_actions();
       }
     } finally {
+      this.#stopPoll();
       this.#shutdownRequest = false;
       this.#serving = null;
       this.#stop = null;
@@ -284,32 +307,53 @@ export class BaseServer {
     await this.ready;
     const timeout = this.timeout;
     await this.#waitForRequest(timeout === null || timeout === undefined ? Infinity : timeout * 1000);
+    this.#stopPoll();
     if (this.#queue.length === 0) return this.handle_timeout();
     return this.#handleRequestNoblock();
   }
 
-  async #handleRequestNoblock(): Promise<void> {
+  /** CPython's `_handle_request_noblock()`, synchronous as far as its steps are: `undefined` when nothing is pending. */
+  #handleRequestNoblock(): Promise<void> | undefined {
     const got = this.get_request();
-    if (got === null) return;
+    if (got === null) return undefined;
     const [request, client_address] = got;
-    let verified: boolean;
+    let verified: boolean | Promise<boolean>;
     try {
-      verified = await this.verify_request(request, client_address);
+      verified = this.verify_request(request, client_address);
     } catch (e) {
-      this.handle_error(request, client_address, e);
-      this.shutdown_request(request);
-      return;
+      this.#failed(request, client_address, e);
+      return undefined;
     }
+    if (verified instanceof Promise) {
+      return verified.then(
+        (ok) => this.#process(request, client_address, ok),
+        (e: unknown) => this.#failed(request, client_address, e),
+      );
+    }
+    return this.#process(request, client_address, verified);
+  }
+
+  /** The rest of `_handle_request_noblock()` once the connection is verified (or not). */
+  #process(request: Socket, client_address: ClientAddress, verified: boolean): Promise<void> | undefined {
     if (!verified) {
       this.shutdown_request(request);
-      return;
+      return undefined;
     }
+    let served: Promise<void> | void;
     try {
-      await this.process_request(request, client_address);
+      served = this.process_request(request, client_address);
     } catch (e) {
-      this.handle_error(request, client_address, e);
-      this.shutdown_request(request);
+      this.#failed(request, client_address, e);
+      return undefined;
     }
+    if (served === HANDED_OVER || !(served instanceof Promise)) return undefined;
+    return served.then(undefined, (e: unknown) => this.#failed(request, client_address, e));
+  }
+
+  /** `handle_error()`, then `shutdown_request()`. */
+  #failed(request: Socket, client_address: ClientAddress, e: unknown): void {
+    this.handle_error(request, client_address, e);
+    this.shutdown_request(request);
   }
 
   /** Takes the next accepted connection: `[request, client_address]`, or `null`. */
@@ -356,11 +400,14 @@ export class BaseServer {
     // HTTP/2 (ALPN h2, or cleartext prior knowledge with `http2`): one handler per stream (server/http2.ts).
     if (offersHttp2(this) && (await claimsHttp2(this, request))) return serveHttp2(this, request, client_address);
     const handler = new this.RequestHandlerClass(request, client_address, this);
-    await handler.setup();
+    const setUp = handler.setup();
+    if (setUp !== undefined) await setUp;
     try {
-      await handler.handle();
+      const handled = handler.handle();
+      if (handled !== undefined) await handled;
     } finally {
-      await handler.finish();
+      const finished = handler.finish();
+      if (finished !== undefined) await finished;
     }
   }
 
