@@ -45,6 +45,7 @@ import { checkHeaderText, headBytes, serverDateBlock } from "./response-head.js"
 import { parse_headers } from "./parse-headers.js";
 import { SocketReader, type RFile } from "./rfile.js";
 import { SocketWriter, type WFile } from "./wfile.js";
+import { setupStream, StreamRequest } from "./h2-stream.js";
 
 export { parse_headers };
 import { runtimeToken } from "../runtime.js";
@@ -204,6 +205,11 @@ export class BaseHTTPRequestHandler {
   setup(): void | Promise<void> {
     const socket = this.request;
     this.connection = socket;
+    // HTTP/2: a stream of a connection (h2-stream.ts), not a socket.
+    if ((socket as unknown) instanceof StreamRequest) {
+      this.#x.h2 = setupStream(this, socket as unknown as StreamRequest);
+      return;
+    }
     if (this.disable_nagle_algorithm) socket.setNoDelay(true);
     const reader = new SocketReader(socket);
     reader._timeouts = {
@@ -351,7 +357,8 @@ export class BaseHTTPRequestHandler {
       this.send_header === BASE_SEND_HEADER &&
       this.version_string === BASE_VERSION_STRING &&
       this.date_time_string === BASE_DATE_TIME_STRING &&
-      !this.#bare
+      !this.#bare &&
+      this.#x.h2 === null
     ) {
       // None is overridden: the same two lines as send_header() would
       // buffer, built once per second (and per server/sys version).
@@ -368,7 +375,8 @@ export class BaseHTTPRequestHandler {
     const value = codeOf(code);
     const msg = message ?? this.responses[value]?.[0] ?? "";
     checkHeaderText("the status message", msg);
-    this.#x.head += `${this.protocol_version} ${value} ${msg}\r\n`;
+    if (this.#x.h2 !== null) this.#x.h2._status(value, msg);
+    else this.#x.head += `${this.protocol_version} ${value} ${msg}\r\n`;
     if (value >= 200) this.#x.status = value;
     if (value === 101 || (this.command === "CONNECT" && value >= 200 && value < 300)) {
       this.#x.switched = true;
@@ -386,7 +394,8 @@ export class BaseHTTPRequestHandler {
     const text = typeof value === "string" ? value : String(value);
     checkHeaderText("a header name", keyword);
     checkHeaderText("a header value", text);
-    this.#x.head += `${keyword}: ${text}\r\n`;
+    if (this.#x.h2 !== null) this.#x.h2._field(keyword, text);
+    else this.#x.head += `${keyword}: ${text}\r\n`;
     const n = keyword.length;
     if (n === 10 || n === 14 || n === 17) {
       const lower = keyword.toLowerCase();
@@ -408,7 +417,8 @@ export class BaseHTTPRequestHandler {
    * (RFC 9112 §9.6), so the client does not pipeline into a closed connection.
    */
   end_headers(): void {
-    if (!this.#bare) {
+    if (this.#x.h2 !== null) this.#x.h2._endHead();
+    else if (!this.#bare) {
       if (!this.close_connection && this.#x.status >= 200 && this.#willClose()) this.#x.head += "Connection: close\r\n";
       this.#x.head += "\r\n";
     }
@@ -453,6 +463,10 @@ export class BaseHTTPRequestHandler {
 
   /** Writes the buffered status line and headers with one `wfile.write()`. */
   flush_headers(): void {
+    if (this.#x.h2 !== null) {
+      this.#x.h2._flushHead(); // HTTP/2: one HEADERS frame (h2-stream.ts)
+      return;
+    }
     const text = this.#x.lb ? drainingHead(this, this.#x.head) : this.#x.head;
     if (text === "") return;
     this.#x.head = "";

@@ -36,6 +36,7 @@ import {
   type RequestLineResult,
 } from "../protocol/request-head.js";
 import type { BaseHTTPRequestHandler } from "./base-handler.js";
+import type { StreamExchange } from "./h2-stream.js";
 import { SocketReader, TimeoutError } from "./rfile.js";
 import { BrokenPipeError, RESOLVED, SocketWriter } from "./wfile.js";
 
@@ -63,6 +64,8 @@ export class Exchange {
   mustClose = false;
   /** Extension: a load-balancer feature is on for this request (lb-hooks.ts). */
   lb = false;
+  /** HTTP/2: the stream this handler serves, which takes the response head (h2-stream.ts); `null` on HTTP/1.x. */
+  h2: StreamExchange | null = null;
 
   /** Starts a request. */
   reset(written: number): void {
@@ -96,7 +99,18 @@ export function bytesWritten(h: Handler): number {
  * (`once`: one request, for `handle_one_request()`).
  */
 export function serveRequests(h: Handler, x: Exchange, once: boolean): Promise<void> {
+  if (x.h2 !== null) return serveStream(h, x, x.h2);
   return new Promise<void>((resolve, reject) => new Loop(h, x, once, resolve, reject).run());
+}
+
+/** HTTP/2: the stream's one request, its head taken from the stream (steps 2–5). */
+function serveStream(h: Handler, x: Exchange, stream: StreamExchange): Promise<void> {
+  const got = stream._takeHead(h.MessageClass);
+  if (got === null) {
+    h.close_connection = true;
+    return RESOLVED;
+  }
+  return new Promise<void>((resolve, reject) => new Loop(h, x, true, resolve, reject).serveOne(got.head, got.refusal));
 }
 
 /** One run of the loop; callbacks are bound fields so that waits allocate nothing. */
@@ -144,6 +158,28 @@ class Loop {
         }
         if (this.#stops(this.#serve(got))) return;
       }
+    } catch (e) {
+      this.#reject(e);
+    }
+  }
+
+  /** Serves one head read elsewhere (an HTTP/2 stream's), or answers its refusal. */
+  serveOne(got: RequestHead, refusal: ProtocolError | null): void {
+    const h = this.#h;
+    const x = this.#x;
+    this.#reader = h.rfile instanceof SocketReader ? h.rfile : null;
+    x.lb = lbConfigured(h);
+    x.reset(bytesWritten(h));
+    x.first = false;
+    try {
+      if (refusal === null) {
+        this.#stops(this.#serve(got));
+        return;
+      }
+      if (x.lb) requestStarted(h, x.writtenAtStart);
+      applyLine(h, x, got.line);
+      h.headers = got.headers;
+      this.#stops(requestFailed(h, x, refusal, this.#reader));
     } catch (e) {
       this.#reject(e);
     }
@@ -474,6 +510,12 @@ export function acceptHead(
   return true;
 }
 
+/** Drops a response head recorded and not yet flushed (an error page replaces it). */
+function discardHead(x: Exchange): void {
+  x.head = "";
+  x.h2?._discardHead();
+}
+
 /** Answers a refused request with its error page. */
 export function answer(h: Handler, e: ProtocolError): void {
   h.send_error(e.status, e.reason, e.explain);
@@ -498,7 +540,7 @@ export async function requestFailed(h: Handler, x: Exchange, e: unknown, reader:
     if (idle && h.timeout === null) return; // keep-alive expiry: routine, not worth a line
     if (reader !== null && reader._phase === "head" && untouched && (reader._buffered > 0 || !reader._awaitingRequest)) {
       // A request had begun: say why it ends (CPython has no such timeout).
-      x.head = "";
+      discardHead(x);
       h.requestline = "";
       h.command = "";
       h.send_error(408);
@@ -509,7 +551,7 @@ export async function requestFailed(h: Handler, x: Exchange, e: unknown, reader:
   }
   if (e instanceof ProtocolError) {
     if (untouched) {
-      x.head = "";
+      discardHead(x);
       answer(h, e);
     } else {
       h.log_error("code %d, message %s", e.status, e.reason);
@@ -518,7 +560,7 @@ export async function requestFailed(h: Handler, x: Exchange, e: unknown, reader:
   }
   if (isDisconnect(e)) return;
   if (untouched) {
-    x.head = "";
+    discardHead(x);
     try {
       h.send_error(500);
       await h.wfile.flush();
