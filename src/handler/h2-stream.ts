@@ -208,16 +208,26 @@ export function setupStream(h: StreamHandler, request: StreamRequest): StreamWri
   writer._timeouts = { timeout: h.timeout, send: h.send_timeout } satisfies WriteTimeouts;
   request._writer = writer;
   h.wfile = writer;
-  if (stream.endAfterHeaders || stream.readableEnded) {
+  const framing = bodyFraming(request);
+  if (framing.kind === "none") {
     h.rfile = EMPTY_READER;
   } else {
-    const chunked = headers["content-length"] === undefined;
-    const reader = new SocketReader((chunked ? new ChunkedView(stream) : stream) as never);
+    const reader = new SocketReader((framing.kind === "chunked" ? new ChunkedView(stream) : stream) as never);
     reader._timeouts = { timeout: h.timeout, keepAlive: h.keep_alive_timeout, header: h.header_timeout, body: h.body_timeout } satisfies ReadTimeouts;
+    reader._beginBody(framing);
     h.rfile = reader;
   }
   return writer;
 }
+
+/** The request body's framing: none (END_STREAM on HEADERS), its `content-length`, or chunked (to the stream's end). */
+function bodyFraming(request: StreamRequest): Framing {
+  if (request.stream.endAfterHeaders) return NO_BODY;
+  const length = request._headers["content-length"];
+  // nghttp2 has checked the value (digits) and that the DATA add up to it.
+  return length === undefined ? CHUNKED : { kind: "length", length: Number(length) };
+}
+const CHUNKED: Framing = Object.freeze({ kind: "chunked" });
 
 /**
  * The request head of a stream: the request line as HTTP/1.1 would decide it
@@ -248,18 +258,15 @@ export function streamHead(request: StreamRequest, MessageClass: MessageClassTyp
     originPath: form.form === "origin" ? path : form.originPath,
     authority: form.authority,
     version: "HTTP/2.0",
-    closeConnection: true,
+    closeConnection: false,
     accepted: true,
     http09: false,
     empty: false,
   };
   addFields(headers, request._raw, authority);
-  let framing: Framing = NO_BODY;
-  if (!request.stream.endAfterHeaders) {
-    const length = h["content-length"];
-    framing = length === undefined ? { kind: "chunked" } : { kind: "length", length: Number(length) };
-  }
-  const head: RequestHead = { line, headers, framing, closeConnection: true };
+  // The stream ends after this request, the connection does not: the
+  // handler sees a persistent connection, as for an HTTP/1.1 request.
+  const head: RequestHead = { line, headers, framing: bodyFraming(request), closeConnection: false };
   const refusal = authority !== undefined && !isValidHost(authority) ? HEAD_ERRORS.badHost(authority) : null;
   return { head, refusal };
 }

@@ -163,11 +163,15 @@ class Loop {
     }
   }
 
-  /** Serves one head read elsewhere (an HTTP/2 stream's), or answers its refusal. */
+  /**
+   * Serves one head read elsewhere (an HTTP/2 stream's), or answers its
+   * refusal. Its body's framing is already set on its reader; without a
+   * reader here, an unread body is never drained (the stream just ends).
+   */
   serveOne(got: RequestHead, refusal: ProtocolError | null): void {
     const h = this.#h;
     const x = this.#x;
-    this.#reader = h.rfile instanceof SocketReader ? h.rfile : null;
+    this.#reader = null;
     x.lb = lbConfigured(h);
     x.reset(bytesWritten(h));
     x.first = false;

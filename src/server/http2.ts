@@ -184,16 +184,18 @@ function directPath(Handler: H2Server["RequestHandlerClass"]): boolean {
   return proto.parse_request === BASE.parse_request && proto.handle_one_request === BASE.handle_one_request;
 }
 
-/** Runs one handler instance on one stream, directly (handler/h2-stream.ts). */
+/** Runs one handler instance on one stream, directly (handler/h2-stream.ts); awaits only what is pending. */
 async function runDirect(server: H2Server, request: StreamRequest, client_address: ClientAddress): Promise<void> {
   const socket = request as unknown as Socket;
   try {
     const handler = new server.RequestHandlerClass(socket, client_address, server as never);
-    await handler.setup();
+    const setup = handler.setup();
+    if (setup instanceof Promise) await setup;
     try {
       await handler.handle();
     } finally {
-      await handler.finish();
+      const finish = handler.finish();
+      if (finish instanceof Promise) await finish;
     }
   } catch {
     server.handle_error(socket, client_address);
