@@ -357,12 +357,12 @@ export class BaseHTTPRequestHandler {
       this.send_header === BASE_SEND_HEADER &&
       this.version_string === BASE_VERSION_STRING &&
       this.date_time_string === BASE_DATE_TIME_STRING &&
-      !this.#bare &&
-      this.#x.h2 === null
+      !this.#bare
     ) {
       // None is overridden: the same two lines as send_header() would
       // buffer, built once per second (and per server/sys version).
-      this.#x.head += serverDateBlock(this.server_version, this.sys_version);
+      if (this.#x.h2 !== null) this.#x.h2._serverDate(this.server_version, this.sys_version);
+      else this.#x.head += serverDateBlock(this.server_version, this.sys_version);
       return;
     }
     this.send_header("Server", this.version_string());

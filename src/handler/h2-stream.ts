@@ -44,6 +44,7 @@ import { classifyTarget, isValidHost } from "../protocol/request-target.js";
 import { CONNECTION_SPECIFIC, droppedField, parseResponseHead, splitResponseHead } from "./h2-text.js";
 import { SocketReader, type ReadTimeouts, type RFile } from "./rfile.js";
 import { RESOLVED, SocketWriter, type WriteTimeouts } from "./wfile.js";
+import { serverDateBlock } from "./response-head.js";
 
 const EMPTY = Buffer.alloc(0);
 // Listener signatures are those of EventEmitter.
@@ -63,6 +64,8 @@ export interface StreamExchange {
   _status(code: number, message: string): void;
   /** `send_header()`. */
   _field(name: string, value: string): void;
+  /** `send_response()`'s `Server` and `Date` fields, when neither they nor `send_header()` are overridden. */
+  _serverDate(server: string, sys: string): void;
   /** `end_headers()`: the head is complete. */
   _endHead(): void;
   /** `flush_headers()`: sends the head recorded so far. */
@@ -267,8 +270,17 @@ export function streamHead(request: StreamRequest, MessageClass: MessageClassTyp
   // The stream ends after this request, the connection does not: the
   // handler sees a persistent connection, as for an HTTP/1.1 request.
   const head: RequestHead = { line, headers, framing: bodyFraming(request), closeConnection: false };
-  const refusal = authority !== undefined && !isValidHost(authority) ? HEAD_ERRORS.badHost(authority) : null;
+  const refusal = authority !== undefined && !validHost(authority) ? HEAD_ERRORS.badHost(authority) : null;
   return { head, refusal };
+}
+
+/** The last `:authority` found valid: a connection's streams repeat it. */
+let lastValidHost = "";
+function validHost(authority: string): boolean {
+  if (authority === lastValidHost) return true;
+  if (!isValidHost(authority)) return false;
+  lastValidHost = authority;
+  return true;
 }
 
 function addFields(message: HTTPMessage, raw: string[], authority: string | undefined): void {
@@ -282,6 +294,11 @@ function addFields(message: HTTPMessage, raw: string[], authority: string | unde
   }
   if (cookie !== null) message.add_header("cookie", cookie);
 }
+
+/** `serverDateBlock()`'s last text, and its two values. */
+let lastBlock = "";
+let lastServer = "";
+let lastDate = "";
 
 const enum Out {
   /** No head sent: fields may be recorded; a write is HTTP/1.x text. */
@@ -358,6 +375,20 @@ export class StreamWriter extends SocketWriter implements StreamExchange {
     if (prev === undefined) fields[key] = value;
     else if (Array.isArray(prev)) prev.push(value);
     else fields[key] = [String(prev), value];
+  }
+
+  _serverDate(server: string, sys: string): void {
+    const block = serverDateBlock(server, sys); // checked, and cached per second
+    if (block !== lastBlock) {
+      lastBlock = block;
+      const lines = block.split("\r\n");
+      lastServer = lines[0]!.slice(8);
+      lastDate = lines[1]!.slice(6);
+    }
+    const fields = (this.#fields ??= {});
+    fields["server"] = lastServer;
+    fields["date"] = lastDate;
+    this.#headSize += block.length;
   }
 
   _endHead(): void {
