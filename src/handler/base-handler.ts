@@ -464,7 +464,8 @@ export class BaseHTTPRequestHandler {
   /** Writes the buffered status line and headers with one `wfile.write()`. */
   flush_headers(): void {
     if (this.#x.h2 !== null) {
-      this.#x.h2._flushHead(); // HTTP/2: one HEADERS frame (h2-stream.ts)
+      const sent = this.#x.h2._flushHead(); // HTTP/2: one HEADERS frame (h2-stream.ts)
+      if (this.#x.lb) headFlushed(this, sent);
       return;
     }
     const text = this.#x.lb ? drainingHead(this, this.#x.head) : this.#x.head;

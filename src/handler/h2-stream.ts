@@ -68,8 +68,8 @@ export interface StreamExchange {
   _serverDate(server: string, sys: string): void;
   /** `end_headers()`: the head is complete. */
   _endHead(): void;
-  /** `flush_headers()`: sends the head recorded so far. */
-  _flushHead(): void;
+  /** `flush_headers()`: sends the head recorded so far; returns the bytes counted for it (its size as HTTP/1.1 text), 0 if none was sent. */
+  _flushHead(): number;
   /** A head recorded and not flushed is dropped (an error page replaces it). */
   _discardHead(): void;
 }
@@ -399,15 +399,15 @@ export class StreamWriter extends SocketWriter implements StreamExchange {
     this.#fields = null;
   }
 
-  _flushHead(): void {
+  _flushHead(): number {
     const fields = this.#fields;
-    if (fields === null) return;
+    if (fields === null) return 0;
     this.#fields = null;
-    if (this.#out !== Out.Head) return; // a second final head: dropped, as the text path drops bytes past a response
+    if (this.#out !== Out.Head) return 0; // a second final head: dropped, as the text path drops bytes past a response
     const status = fields[":status"];
     if (this.#complete && typeof status === "number") {
       this.#respond(status, fields, this.#length, this.#chunked);
-      return;
+      return this.#headSize;
     }
     // Flushed before its end (or without a status): the rest of the head comes as text.
     let text = typeof status === "number" ? `HTTP/1.1 ${status} ${this.#message}\r\n` : "";
@@ -420,6 +420,7 @@ export class StreamWriter extends SocketWriter implements StreamExchange {
     if (this.#chunked) text += "transfer-encoding: chunked\r\n";
     this.#text = Buffer.from(text, "latin1");
     this.#out = Out.Text;
+    return 0;
   }
 
   /** Sends the HEADERS frame (or an interim response) and sets how the body ends. */

@@ -261,6 +261,17 @@ describe("HTTP/2 direct path", () => {
     await log.waitFor(/"GET \/y HTTP\/2\.0" 200 -/);
   });
 
+  test("log_format combined: the body's bytes, HTTP/2.0", async (t) => {
+    const log = quiet(t);
+    class Combined extends Echo {
+      override log_format = "combined" as const;
+    }
+    const s = await h2server(t, Combined);
+    const got = await get(client(t, `http://127.0.0.1:${s.port}`), "/c");
+    assert.equal(got.body.toString(), "ok");
+    await log.waitFor(/"GET \/c HTTP\/2\.0" 200 2 /);
+  });
+
   test("a bad :authority gets Python's 400 on that stream", async (t) => {
     quiet(t);
     const s = await h2server(t, Echo);
