@@ -166,16 +166,18 @@ class ChunkedView {
   constructor(stream: ServerHttp2Stream) {
     this.#stream = stream;
   }
-  on(event: string, listener: (chunk?: Buffer) => void): this {
+  // The reader's listeners are shared functions that find it through `this`
+  // (rfile.ts), so each is called with this view as `this`.
+  on(event: string, listener: (this: ChunkedView, chunk?: Buffer) => void): this {
     if (event === "data") {
       this.#stream.on("data", (chunk: Buffer) => {
-        listener(Buffer.from(`${chunk.length.toString(16)}\r\n`, "latin1"));
-        listener(chunk);
-        listener(CRLF);
+        listener.call(this, Buffer.from(`${chunk.length.toString(16)}\r\n`, "latin1"));
+        listener.call(this, chunk);
+        listener.call(this, CRLF);
       });
-      this.#stream.on("end", () => listener(LAST_CHUNK));
+      this.#stream.on("end", () => listener.call(this, LAST_CHUNK));
     } else {
-      this.#stream.on(event, listener);
+      this.#stream.on(event, (arg?: Buffer) => listener.call(this, arg));
     }
     return this;
   }
