@@ -14,7 +14,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, open as openFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -173,6 +173,11 @@ function child(args: string[], options: { shell?: string; uid?: number; gid?: nu
   });
 }
 
+/** Descriptors `pid` holds now (Linux /proc). */
+function openDescriptors(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
 function stop(proc: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     proc.once("exit", () => resolve());
@@ -220,6 +225,10 @@ describe("file-system errors", { timeout: 60_000 }, () => {
         s.on("error", () => {});
         flood.push(s);
       }
+      // The client's connect completes in the kernel's backlog before the
+      // server accepts: wait until the server itself holds every descriptor
+      // (under load it may not have accepted the flood yet).
+      for (let i = 0; i < 250 && openDescriptors(proc.pid!) < 100; i++) await new Promise((res) => setTimeout(res, 20));
       // A file never served before: not in the small-file cache, so it must
       // be opened (a.txt may be served from the cache without a descriptor
       // once it is 2 s old, which made this test depend on timing).
