@@ -7,12 +7,17 @@
  * and is valid for one version of the directory: its device, inode, mtime and
  * ctime as `stat` gives them when the request arrives. A name added, removed
  * or renamed changes the mtime; a permission change the ctime. What a version
- * stamp cannot see is where a symbolic link points, so each listing keeps its
- * links and every request re-stats them (a link whose target turned from
- * directory to file or back rebuilds the listing). These checks are
- * synchronous `stat` calls, as the file server's own opens are (on a local
- * file system a `stat` of a cached inode is a microsecond; a round trip
- * through libuv's thread pool costs more than the call).
+ * stamp cannot see is whether a symbolic link's target turned from directory
+ * to file or back, so each listing keeps its links and every request checks
+ * them (a change rebuilds the listing) — all but the links whose target is a
+ * plain name in the same directory (`a -> b`, no `/`; or `.`, `..`): a link's
+ * own text never changes in place, and that target can only be made, removed
+ * or replaced by changing this directory, which its version already shows
+ * (followed through chains of such links; a chain leaving the directory is
+ * checked). The checks are synchronous, as the file server's own opens are:
+ * `stat` for the directory, `access("link/")` (which succeeds only for a
+ * directory, and makes no Stats object) for a link; a round trip through
+ * libuv's thread pool would cost more than the call.
  * A listing of a directory changed within the last 2 s is not kept (a
  * change within the same clock tick would not move the mtime, as with git's
  * "racy" index entries); one being built is shared by the requests that
@@ -29,8 +34,8 @@
  * a turn whenever `SLICE_MS` of work has gone by.
  */
 
-import { statSync, type Stats } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { existsSync, statSync, type Stats } from "node:fs";
+import { readdir, readlink, stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { setImmediate as turn } from "node:timers/promises";
 import { compareCodePoints, renderListingItems, type ListingEntry } from "./directory-listing.js";
@@ -43,9 +48,9 @@ import { fsDecode } from "./url.js";
 const CACHE_BYTES = 32 * 1024 * 1024;
 /** Tunables: `racyMs`, a directory changed this recently (ms) is listed but not kept; `sliceMs`, the longest stretch (ms) of building between two turns of the event loop; settable for tests only. */
 export const _tuning = { racyMs: 2000, sliceMs: 4 };
-/** How many time slices the last build took (for tests). */
-export const _lastBuild = { slices: 0 };
-/** Symbolic links `stat`ed at a time while building. */
+/** How many time slices the last build took, and how many of its links are checked per request (for tests). */
+export const _lastBuild = { slices: 0, checkedLinks: 0 };
+/** Symbolic links `stat`ed and read at a time while building. */
 const LINK_BATCH = 64;
 /** Entries per run sorted in one go (then runs are merged); entries rendered per encoded piece. */
 const RUN = 512;
@@ -61,22 +66,14 @@ interface Listing {
   /** The `<li>` lines, in parts. */
   items: Buffer[];
   bytes: number;
-  /** Symbolic links in the listing: their full path and whether they pointed to a directory. */
-  links: { path: Buffer; isDir: boolean }[];
+  /** Symbolic links to check per request: their full path with a `/` appended, and whether they pointed to a directory. */
+  links: { probe: Buffer; isDir: boolean }[];
 }
 
 const kept = new Map<string, Listing>();
 let keptBytes = 0;
 const building = new Map<string, Promise<Listing>>();
 
-/** Whether `path` (following links) is a directory now (synchronously). */
-function isDirectoryNow(path: Buffer): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  } catch {
-    return false; // ELOOP, EACCES, ENOTDIR...: not a directory, as os.path.isdir says
-  }
-}
 
 /** Whether `path` (following links) is a directory now. */
 async function isDirectory(path: Buffer): Promise<boolean> {
@@ -86,7 +83,9 @@ async function isDirectory(path: Buffer): Promise<boolean> {
 /** Whether `hit` is still the listing of the directory `st` describes. */
 function stillValid(hit: Listing, st: Stats): boolean {
   if (hit.dev !== st.dev || hit.ino !== st.ino || hit.mtimeMs !== st.mtimeMs || hit.ctimeMs !== st.ctimeMs) return false;
-  for (const link of hit.links) if (isDirectoryNow(link.path) !== link.isDir) return false;
+  // `existsSync("link/")`: true only if the link leads to a directory. Were it ever
+  // to disagree with `stat` (used to build), the listing would only be rebuilt.
+  for (const link of hit.links) if (existsSync(link.probe) !== link.isDir) return false;
   return true;
 }
 
@@ -188,8 +187,7 @@ async function build(fsPath: Buffer, excludeDotfiles: boolean, st: Stats): Promi
   const time = new Slicer();
   if (time.due()) await time.pause();
   const slash = Buffer.from("/");
-  const links: Listing["links"] = [];
-  const linkEntries: ListingEntry[] = [];
+  const links: { raw: string; path: Buffer; entry: ListingEntry }[] = [];
   const entries: ListingEntry[] = [];
   for (let i = 0; i < dirents.length; i++) {
     const d = dirents[i]!;
@@ -202,15 +200,28 @@ async function build(fsPath: Buffer, excludeDotfiles: boolean, st: Stats): Promi
     const entry: ListingEntry = { name, isDir: d.isDirectory(), isSymlink };
     entries.push(entry);
     if (isSymlink) {
-      links.push({ path: Buffer.concat([fsPath, slash, Buffer.from(raw, "latin1")]), isDir: false });
-      linkEntries.push(entry);
+      links.push({ raw, path: Buffer.concat([fsPath, slash, Buffer.from(raw, "latin1")]), entry });
     }
     if ((i & 63) === 63 && time.due()) await time.pause();
   }
+  const targets = new Map<string, string | null>();
   for (let from = 0; from < links.length; from += LINK_BATCH) {
-    const to = Math.min(links.length, from + LINK_BATCH);
-    const kinds = await Promise.all(links.slice(from, to).map((l) => isDirectory(l.path)));
-    for (let i = from; i < to; i++) links[i]!.isDir = linkEntries[i]!.isDir = kinds[i - from]!;
+    await Promise.all(
+      links.slice(from, from + LINK_BATCH).map(async (l) => {
+        const [isDir, target] = await Promise.all([isDirectory(l.path), readlink(l.path, { encoding: "latin1" }).catch(() => null)]);
+        l.entry.isDir = isDir;
+        targets.set(l.raw, target);
+      }),
+    );
+  }
+  const checked: Listing["links"] = [];
+  if (links.length > 0) {
+    const byName = new Map<string, RawEntry>();
+    for (let i = 0; i < dirents.length; i++) {
+      byName.set(dirents[i]!.name, dirents[i]!);
+      if ((i & 1023) === 1023 && time.due()) await time.pause();
+    }
+    for (const l of links) if (!staysWithDirectory(l.raw, targets, byName)) checked.push({ probe: Buffer.concat([l.path, slash]), isDir: l.entry.isDir });
   }
   const sorted = await sortSliced(entries, time);
   const items: Buffer[] = [];
@@ -231,7 +242,29 @@ async function build(fsPath: Buffer, excludeDotfiles: boolean, st: Stats): Promi
     if (time.due()) await time.pause();
   }
   _lastBuild.slices = time.slices;
-  return { dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, items, bytes, links };
+  _lastBuild.checkedLinks = checked.length;
+  return { dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, items, bytes, links: checked };
+}
+
+/**
+ * Whether the link `raw` leads, through plain names in the same directory
+ * only, to a name of that directory that is not a link, or to one that does
+ * not exist, or to `.` or `..`, or round a loop: then whether it leads to a
+ * directory can only change with the directory itself.
+ * `targets`: the links' texts (`null`: unreadable); `byName`: every name in the directory.
+ */
+function staysWithDirectory(raw: string, targets: Map<string, string | null>, byName: Map<string, RawEntry>): boolean {
+  const seen = new Set<string>();
+  for (let name = raw; ; ) {
+    if (seen.has(name)) return true; // a loop: ELOOP, whatever happens elsewhere
+    seen.add(name);
+    const target = targets.get(name);
+    if (target === undefined || target === null || target === "" || target.includes("/")) return false;
+    if (target === "." || target === "..") return true;
+    const next = byName.get(target);
+    if (next === undefined || !next.isSymbolicLink()) return true;
+    name = target;
+  }
 }
 
 /**

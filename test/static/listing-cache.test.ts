@@ -86,6 +86,45 @@ test("listing cache: kept and reused while the directory is unchanged; every cha
   assert.match(await page(dir), /<a href="link">link@<\/a>/);
 });
 
+test("listing cache: links to names in the same directory are not re-checked, yet every change to them is seen", async (t) => {
+  _tuning.racyMs = 0;
+  t.after(() => {
+    _tuning.racyMs = 2000;
+  });
+  const dir = join(root, "local-links");
+  const elsewhere = join(root, "local-links-elsewhere");
+  mkdirSync(dir);
+  mkdirSync(elsewhere);
+  writeFileSync(join(dir, "t"), "");
+  symlinkSync("t", join(dir, "to-t")); // a local name
+  symlinkSync("to-t", join(dir, "to-to-t")); // a chain of local names
+  symlinkSync("missing", join(dir, "dangling")); // a local name not there (yet)
+  symlinkSync(".", join(dir, "self"));
+  symlinkSync("loop-b", join(dir, "loop-a"));
+  symlinkSync("loop-a", join(dir, "loop-b"));
+  symlinkSync(join(elsewhere, "x"), join(dir, "away")); // leaves the directory: checked
+  symlinkSync("away", join(dir, "to-away")); // a chain that leaves it: checked
+  mkdirSync(join(elsewhere, "x"));
+  await tick();
+  let html = await page(dir);
+  assert.equal(_lastBuild.checkedLinks, 2);
+  for (const name of ["to-t", "to-to-t", "dangling", "loop-a", "loop-b"]) assert.ok(html.includes(`<a href="${name}">${name}@</a>`), name);
+  for (const name of ["self", "away", "to-away"]) assert.ok(html.includes(`<a href="${name}/">${name}@</a>`), name);
+
+  await tick();
+  unlinkSync(join(dir, "t"));
+  mkdirSync(join(dir, "t"));
+  mkdirSync(join(dir, "missing"));
+  html = await page(dir);
+  for (const name of ["to-t", "to-to-t", "dangling"]) assert.ok(html.includes(`<a href="${name}/">${name}@</a>`), name);
+
+  await tick();
+  rmdirSync(join(elsewhere, "x"));
+  writeFileSync(join(elsewhere, "x"), "");
+  html = await page(dir);
+  for (const name of ["away", "to-away"]) assert.ok(html.includes(`<a href="${name}">${name}@</a>`), name);
+});
+
 test("listing cache: a directory changed within the racy window is listed afresh each time", async () => {
   const dir = join(root, "fresh");
   mkdirSync(dir);
