@@ -4,7 +4,8 @@
  */
 
 export { HTTPServer, ThreadingHTTPServer } from "./server/http-server.js";
-export { BaseServer, TCPServer } from "./server/base-server.js";
+export { BaseServer } from "./server/base-server.js";
+export { TCPServer } from "./server/tcp-server.js";
 export { ThreadingMixIn } from "./server/threading.js";
 export type { RequestHandler, RequestHandlerClass } from "./server/base-server.js";
 export type { ServerAddress, AddressFamily } from "./server/address.js";

@@ -6,8 +6,11 @@
  * `handle_one_request()`, which reads the request, dispatches to
  * `do_<COMMAND>()` and flushes — and every step goes through `this`, so each
  * documented method can be overridden. The loop itself is in
- * `request-loop.ts` (reading the head, dispatch, keep-alive, the one error
- * path); the response head's caches in `response-head.ts`. What CPython
+ * `request-loop.ts` (reading the head, dispatch, keep-alive; the one error
+ * path in `request-failed.ts`); the response head's caches in
+ * `response-head.ts`; the extensions' attributes and methods (timeouts,
+ * limits, request bodies, load-balancer options) in `handler-extensions.ts`,
+ * merged into this class. What CPython
  * leaves to chance, we decide in marked places:
  *   - request framing is decided once the head is parsed (`framing.ts`) and
  *     `rfile` is bounded to the body; an unread body is drained or the
@@ -24,27 +27,20 @@ import { ProtocolError } from "../protocol/errors.js";
 import { NO_BODY, requestFraming } from "../protocol/framing.js";
 import { HTTPMessage, type MessageClassType } from "../protocol/headers.js";
 import { formatHttpDate, MONTHNAME, WEEKDAYNAME } from "../protocol/http-date.js";
-import {
-  BODY_TIMEOUT,
-  DEFAULT_MAX_BODY_SIZE,
-  HEADER_TIMEOUT,
-  KEEP_ALIVE_TIMEOUT,
-  MAX_DRAIN_BYTES,
-  MAX_HEADER_BYTES,
-  SEND_TIMEOUT,
-} from "../protocol/limits.js";
 import { decideRequestLine, requestKeepAlive } from "../protocol/request-head.js";
 import { RESPONSES } from "../protocol/status.js";
 import { pyFormat } from "../python/format.js";
 import { escapeControl, formatLogMessage, logDateTimeString, REQUEST_LOG_FORMAT, writeLog } from "../python/log-line.js";
 import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, htmlEscape } from "./error-page.js";
-import { acceptHead, answer, applyLine, BASE, bytesWritten, Exchange, serveRequests } from "./request-loop.js";
-import type { LogFormat } from "./access-log.js";
+import { bytesWritten, Exchange } from "./exchange.js";
+import { answer } from "./request-failed.js";
+import { acceptHead, applyLine, BASE, serveRequests } from "./request-loop.js";
+import { installExtensions, type HandlerExtensions } from "./handler-extensions.js";
 import { drainingHead, headFlushed, logRequest, requestEnded } from "./lb-hooks.js";
 import { checkHeaderText, headBytes, serverDateBlock } from "./response-head.js";
 import { parse_headers } from "./parse-headers.js";
-import { SocketReader, type RFile } from "./rfile.js";
-import { SocketWriter, type WFile } from "./wfile.js";
+import { readTimeouts, SocketReader, type RFile } from "./rfile.js";
+import { SocketWriter, writeTimeouts, type WFile } from "./wfile.js";
 
 export { parse_headers };
 import { runtimeToken } from "../runtime.js";
@@ -67,6 +63,9 @@ export type Responses = Record<number, readonly [string, string]>;
 const EMPTY = Buffer.alloc(0);
 
 const codeOf = (code: StatusCode): number => (typeof code === "number" ? code : code.value);
+
+/** The extensions' attributes and methods (handler-extensions.ts), declared there with their documentation. */
+export interface BaseHTTPRequestHandler extends HandlerExtensions {}
 
 /**
  * Handles HTTP requests that arrive at the server: parses each request and
@@ -124,23 +123,6 @@ export class BaseHTTPRequestHandler {
   declare monthname: readonly (string | null)[];
   declare weekdayname: readonly string[];
 
-  // ---- extensions (not in CPython) ------------------------------------------
-
-  /** Extension (not in CPython): seconds to receive a whole request head. */
-  declare header_timeout: number;
-  /** Extension (not in CPython): idle seconds allowed between requests on a persistent connection. */
-  declare keep_alive_timeout: number;
-  /** Extension (not in CPython): longest wait in seconds for the next bytes of a request body. */
-  declare body_timeout: number;
-  /** Extension (not in CPython): longest wait in seconds for the client to take more response bytes. */
-  declare send_timeout: number;
-  /** Extension (not in CPython): largest request head in bytes (431 past it). */
-  declare max_header_bytes: number;
-  /** Extension (not in CPython): default limit of `read_body()` / `iter_body()` (413 past it). */
-  declare max_body_size: number;
-  /** Extension (not in CPython): unread body bytes drained to keep a connection alive. */
-  declare max_drain_bytes: number;
-
   // ---- per request ----------------------------------------------------------
 
   /** Set before `handle_one_request()` returns: `true` when no further request may follow. */
@@ -175,18 +157,6 @@ export class BaseHTTPRequestHandler {
   /** The request in progress: what CPython keeps in private attributes. */
   readonly #x = new Exchange();
 
-  // ---- extensions for running behind a load balancer (lb-hooks.ts) ----------
-  /**
-   * Extension (not in CPython): answer `GET`/`HEAD` at this path (query
-   * ignored) with 200 `{"status":"ok"}` (503 `{"status":"draining"}` once
-   * the server is `draining`), before any other handling and without a log
-   * line. A file at that path is never served. Default `null` (off).
-   */
-  declare health_path: string | null;
-  /** Extension (not in CPython): access line format, `"python"` (default), `"combined"` or `"json"`. */
-  declare log_format: LogFormat;
-  /** Extension (not in CPython): append access lines to this file (reopened by `reopenAccessLogs()`); `null` (default) is stderr. */
-  declare access_log: string | null;
   /** Extension (not in CPython): the scheme a trusted proxy says the client used (`Forwarded: proto=`, `X-Forwarded-Proto`), or `null`. */
   forwarded_proto: string | null = null;
   /** Extension (not in CPython): the `Host` a trusted proxy says the client sent (`Forwarded: host=`, `X-Forwarded-Host`), or `null`. */
@@ -206,14 +176,9 @@ export class BaseHTTPRequestHandler {
     this.connection = socket;
     if (this.disable_nagle_algorithm) socket.setNoDelay(true);
     const reader = new SocketReader(socket);
-    reader._timeouts = {
-      timeout: this.timeout,
-      keepAlive: this.keep_alive_timeout,
-      header: this.header_timeout,
-      body: this.body_timeout,
-    };
+    reader._timeouts = readTimeouts(this.timeout, this.keep_alive_timeout, this.header_timeout, this.body_timeout);
     const writer = new SocketWriter(socket);
-    writer._timeouts = { timeout: this.timeout, send: this.send_timeout };
+    writer._timeouts = writeTimeouts(this.timeout, this.send_timeout);
     this.rfile = reader;
     this.wfile = writer;
   }
@@ -247,14 +212,6 @@ export class BaseHTTPRequestHandler {
   }
 
   // ---- one request ----------------------------------------------------------
-
-  /**
-   * Internal extension point (not in CPython): called before `do_<COMMAND>()`;
-   * returning `false` (or a Promise of it) means the request has been answered.
-   */
-  _before_dispatch(): boolean | Promise<boolean> {
-    return true;
-  }
 
   /** Parses one request and dispatches it to `do_<COMMAND>()`. */
   handle_one_request(): Promise<void> {
@@ -426,31 +383,6 @@ export class BaseHTTPRequestHandler {
     return !x.switched;
   }
 
-  /**
-   * Extension (not in CPython): reads and discards the request body, at most
-   * `max_drain_bytes` of it, before a response that does not use it (the
-   * file server's GET and HEAD call it first). Resolves `true` to go on
-   * answering: the body is gone and the connection stays usable, or the body
-   * is larger than the limit and the response will say `Connection: close`.
-   * Resolves `false` once an error has been sent: malformed chunking (400),
-   * or the client stopped sending. Synchronous `true` when there is no body.
-   */
-  discard_body(): true | Promise<boolean> {
-    const reader = this.rfile instanceof SocketReader ? this.rfile : null;
-    if (reader === null || reader._bodyDone) return true;
-    return reader._discardBody(this.max_drain_bytes).then((outcome) => {
-      if (outcome === "done") return true;
-      if (outcome === "too-large") {
-        this.#x.mustClose = true;
-        return true;
-      }
-      this.close_connection = true;
-      if (outcome === "eof") return false;
-      this.send_error(outcome.status, outcome.reason, outcome.explain);
-      return false;
-    });
-  }
-
   /** Writes the buffered status line and headers with one `wfile.write()`. */
   flush_headers(): void {
     const text = this.#x.lb ? drainingHead(this, this.#x.head) : this.#x.head;
@@ -506,46 +438,8 @@ export class BaseHTTPRequestHandler {
     return this.client_address[0];
   }
 
-  // ---- request bodies (extension) ------------------------------------------
-
-  /**
-   * Extension (not in CPython): reads the whole request body, whether framed
-   * by `Content-Length` or `Transfer-Encoding: chunked` (trailers discarded).
-   * Past `limit` bytes it throws a 413 `ProtocolError`, which the server
-   * answers; malformed chunking answers 400. Read the body one way only:
-   * with this, with `iter_body()`, or through `rfile`.
-   */
-  async read_body(options: { limit?: number } = {}): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    let total = 0;
-    for await (const part of this.iter_body(options)) {
-      parts.push(part);
-      total += part.length;
-    }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
-  }
-
-  /**
-   * Extension (not in CPython): the request body as it arrives, decoded, for
-   * streaming uploads. Same limits and errors as `read_body()`.
-   */
-  async *iter_body(options: { limit?: number } = {}): AsyncGenerator<Buffer, void, undefined> {
-    const limit = options.limit ?? this.max_body_size;
-    const framing = this.#x.framing;
-    if (framing.kind === "none") return;
-    const tooLarge = (): ProtocolError =>
-      new ProtocolError(413, "ERR_BODY_TOO_LARGE", "Content Too Large", `the request body is larger than ${limit} bytes`);
-    if (framing.kind === "length" && framing.length > limit) throw tooLarge();
-    const reader = this.rfile;
-    if (!(reader instanceof SocketReader)) throw new TypeError("iter_body() needs the server's own rfile");
-    let total = 0;
-    for (;;) {
-      const part = await reader._readDecoded(64 * 1024);
-      if (part.length === 0) return;
-      total += part.length;
-      if (total > limit) throw tooLarge();
-      yield part;
-    }
+  static {
+    installExtensions(this.prototype, (h) => h.#x);
   }
 }
 
@@ -574,13 +468,3 @@ proto.MessageClass = HTTPMessage;
 proto.responses = Object.fromEntries(RESPONSES) as Responses;
 proto.monthname = MONTHNAME;
 proto.weekdayname = WEEKDAYNAME;
-proto.header_timeout = HEADER_TIMEOUT;
-proto.keep_alive_timeout = KEEP_ALIVE_TIMEOUT;
-proto.body_timeout = BODY_TIMEOUT;
-proto.send_timeout = SEND_TIMEOUT;
-proto.max_header_bytes = MAX_HEADER_BYTES;
-proto.max_body_size = DEFAULT_MAX_BODY_SIZE;
-proto.max_drain_bytes = MAX_DRAIN_BYTES;
-proto.health_path = null;
-proto.log_format = "python";
-proto.access_log = null;

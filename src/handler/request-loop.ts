@@ -8,8 +8,8 @@
  *     3. dispatch do_*      (sync or async)
  *     4. finish the request (flush, or queue behind the next pipelined one)
  *     5. keep alive?        (`keepAlive()`: close, or drain the unread body)
- *   any error → `requestFailed()`: the one place an error becomes a status,
- *   a log line, or a report.
+ *   any error → `requestFailed()` (request-failed.ts): the one place an
+ *   error becomes a status, a log line, or a report.
  *
  * Strategy: the loop runs synchronously as far as each request allows and
  * awaits only what is really pending — the next head (one wait path: a
@@ -23,7 +23,7 @@
 
 import { beforeDispatch, lbConfigured, requestEnded, requestStarted } from "./lb-hooks.js";
 import { ProtocolError } from "../protocol/errors.js";
-import { NO_BODY, type Framing } from "../protocol/framing.js";
+import type { Framing } from "../protocol/framing.js";
 import type { HTTPMessage } from "../protocol/headers.js";
 import { MAX_REQUEST_LINE } from "../protocol/limits.js";
 import { ReceiveBuffer } from "../protocol/receive-buffer.js";
@@ -36,46 +36,10 @@ import {
   type RequestLineResult,
 } from "../protocol/request-head.js";
 import type { BaseHTTPRequestHandler } from "./base-handler.js";
-import { SocketReader, TimeoutError } from "./rfile.js";
-import { BrokenPipeError, RESOLVED, SocketWriter } from "./wfile.js";
-
-/**
- * The state of the request in progress that Python keeps in private
- * attributes; owned by one handler, reset by the loop at each request.
- */
-export class Exchange {
-  /** Status line and headers not yet flushed (CPython's `_headers_buffer`). */
-  head = "";
-  /** The request line was accepted (an unparseable one always gets a status line). */
-  lineParsed = false;
-  framing: Framing = NO_BODY;
-  /** Status sent by `send_response_only()` for this request; 0 if none. */
-  status = 0;
-  /** The response carries Content-Length or Transfer-Encoding. */
-  delimited = false;
-  /** The connection now carries another protocol (101, or 2xx to CONNECT). */
-  switched = false;
-  /** No request has begun on this connection yet. */
-  first = true;
-  /** `wfile` byte count when this request started (to know whether its response began). */
-  writtenAtStart = 0;
-  /** The connection will close after this response whatever the handler does (`discard_body()` found too much). */
-  mustClose = false;
-  /** Extension: a load-balancer feature is on for this request (lb-hooks.ts). */
-  lb = false;
-
-  /** Starts a request. */
-  reset(written: number): void {
-    this.head = "";
-    this.lineParsed = false;
-    this.framing = NO_BODY;
-    this.status = 0;
-    this.delimited = false;
-    this.switched = false;
-    this.mustClose = false;
-    this.writtenAtStart = written;
-  }
-}
+import { bytesWritten, type Exchange } from "./exchange.js";
+import { answer, requestFailed } from "./request-failed.js";
+import { SocketReader } from "./rfile.js";
+import { RESOLVED, SocketWriter } from "./wfile.js";
 
 type Handler = BaseHTTPRequestHandler;
 
@@ -84,12 +48,6 @@ export const BASE = {
   handle_one_request: null as unknown,
   parse_request: null as unknown,
 };
-
-/** Bytes the handler's writer has accepted; 0 for a replacement `wfile`. */
-export function bytesWritten(h: Handler): number {
-  const w = h.wfile;
-  return w instanceof SocketWriter ? w._bytesWritten : 0;
-}
 
 /**
  * Serves requests on `h`'s connection until `close_connection` is set
@@ -472,59 +430,4 @@ export function acceptHead(
     return h.handle_expect_100();
   }
   return true;
-}
-
-/** Answers a refused request with its error page. */
-export function answer(h: Handler, e: ProtocolError): void {
-  h.send_error(e.status, e.reason, e.explain);
-}
-
-/** A client that went away: nothing to answer, nothing to report. */
-function isDisconnect(e: unknown): boolean {
-  if (e instanceof BrokenPipeError) return true;
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === "ECONNRESET" || code === "EPIPE" || code === "ERR_STREAM_DESTROYED";
-}
-
-/**
- * The one place where a failed request becomes a status, a log line, or a
- * report (rethrown for the server's `handle_error()`). The connection closes.
- */
-export async function requestFailed(h: Handler, x: Exchange, e: unknown, reader: SocketReader | null): Promise<void> {
-  h.close_connection = true;
-  const untouched = bytesWritten(h) === x.writtenAtStart;
-  if (e instanceof TimeoutError) {
-    const idle = reader !== null && reader._phase === "idle";
-    if (idle && h.timeout === null) return; // keep-alive expiry: routine, not worth a line
-    if (reader !== null && reader._phase === "head" && untouched && (reader._buffered > 0 || !reader._awaitingRequest)) {
-      // A request had begun: say why it ends (CPython has no such timeout).
-      x.head = "";
-      h.requestline = "";
-      h.command = "";
-      h.send_error(408);
-    } else {
-      h.log_error("Request timed out: %r", e);
-    }
-    return;
-  }
-  if (e instanceof ProtocolError) {
-    if (untouched) {
-      x.head = "";
-      answer(h, e);
-    } else {
-      h.log_error("code %d, message %s", e.status, e.reason);
-    }
-    return;
-  }
-  if (isDisconnect(e)) return;
-  if (untouched) {
-    x.head = "";
-    try {
-      h.send_error(500);
-      await h.wfile.flush();
-    } catch {
-      // Nothing more can be said to this client.
-    }
-  }
-  throw e;
 }

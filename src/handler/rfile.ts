@@ -12,23 +12,29 @@
  * The handler's `timeout` (Python's socket timeout) replaces the inactivity
  * timeouts when set. Expiry rejects the read with a `TimeoutError`.
  *
- * Framing (our addition to CPython): once a request's head is parsed, reads
- * see only that request's body, as it is on the wire (chunked stays chunked)
- * and then end of stream, so a handler can never read into the next request.
+ * Framing (our addition to CPython; body-frame.ts): once a request's head is
+ * parsed, reads see only that request's body, as it is on the wire (chunked
+ * stays chunked) and then end of stream, so a handler can never read into
+ * the next request.
  * The socket is paused while more than `RECEIVE_HIGH_WATER` bytes wait unread.
  */
 
 import type { Socket } from "node:net";
-import { ChunkedDecoder } from "../protocol/chunked.js";
 import { ProtocolError } from "../protocol/errors.js";
 import type { Framing } from "../protocol/framing.js";
 import { HeaderReader, type HTTPMessage } from "../protocol/headers.js";
 import { RECEIVE_HIGH_WATER } from "../protocol/limits.js";
 import { ReceiveBuffer } from "../protocol/receive-buffer.js";
 import type { NoRequest, RequestHead, RequestHeadReader } from "../protocol/request-head.js";
+import { BodyFrame } from "./body-frame.js";
+import { DEFAULT_TIMEOUTS, TimeoutError, type ReadPhase, type ReadTimeouts } from "./read-timeouts.js";
+
+export { readTimeouts, TimeoutError, type ReadPhase, type ReadTimeouts } from "./read-timeouts.js";
 
 const EMPTY = Buffer.alloc(0);
-const READERS = new WeakMap<Socket, SocketReader>();
+/** The socket's reader: a slot on the socket, which the shared listeners below read. */
+const READER = Symbol("reader");
+type ReadSocket = Socket & { [READER]?: SocketReader };
 
 /** The reading side of a handler's connection, as a handler uses it. */
 export interface RFile {
@@ -41,28 +47,6 @@ export interface RFile {
   /** Reads every remaining line. */
   readlines(hint?: number): Promise<Buffer[]>;
 }
-
-/** Python's `TimeoutError` (`socket.timeout`): a read or write waited too long. */
-export class TimeoutError extends Error {
-  override name = "TimeoutError";
-  constructor(message = "timed out") {
-    super(message);
-  }
-}
-
-/** What a read is waiting for; decides which timeout applies. */
-export type ReadPhase = "idle" | "head" | "body";
-
-/** Timeouts in seconds (`null`: none), read by the reader at each wait. */
-export interface ReadTimeouts {
-  /** Python's socket timeout: replaces the inactivity timeouts when not null. */
-  timeout: number | null;
-  keepAlive: number;
-  header: number;
-  body: number;
-}
-
-type BodyMode = "raw" | "none" | "length" | "chunked";
 
 /** The reader of one connection. Internal methods start with `_`. */
 export class SocketReader implements RFile, AsyncIterable<Buffer> {
@@ -78,50 +62,69 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   #timer: NodeJS.Timeout | null = null;
   #timerMs = 0;
 
-  #mode: BodyMode = "raw";
-  /** Length mode: body bytes not yet consumed. */
-  #remaining = 0;
-  /** Chunked mode: the decoder, fed each body byte exactly once. */
-  #decoder: ChunkedDecoder | null = null;
-  /** Chunked raw reads: buffered bytes already checked as belonging to the body. */
-  #visible = 0;
+  /** Which buffered bytes belong to the current body (body-frame.ts). */
+  readonly #body = new BodyFrame();
 
   /** What reads are waiting for (set by the handler). */
   _phase: ReadPhase = "head";
   /** Absolute time (ms) by which the current head must be complete. */
   _headDeadline = 0;
   /** Timeouts in force (set by the handler). */
-  _timeouts: ReadTimeouts = { timeout: null, keepAlive: 5, header: 30, body: 60 };
+  _timeouts: ReadTimeouts = DEFAULT_TIMEOUTS;
 
   /** The reader of `socket`, if a handler made one. */
   static _of(socket: Socket): SocketReader | undefined {
-    return READERS.get(socket);
+    return (socket as ReadSocket)[READER];
   }
 
+  /**
+   * Takes over `socket`'s reading side. The socket's listeners are shared by
+   * every reader (`this` is the socket, whose slot names its reader): no
+   * closure per connection. A second reader on the same socket replaces the first.
+   */
   constructor(socket: Socket) {
     this.#socket = socket;
-    READERS.set(socket, this);
-    socket.on("data", (chunk: Buffer) => {
-      if (this._phase === "idle") this.#startHead();
-      this.#rb.push(chunk);
-      if (this.#wake !== null) this.#notify();
-      else if (this.#rb.length >= RECEIVE_HIGH_WATER && !this.#paused) {
-        this.#paused = true;
-        socket.pause();
-      }
-    });
-    const end = (): void => {
-      this.#eof = true;
-      if (this.#wake !== null) this.#notify();
-    };
-    socket.on("end", end);
-    socket.on("close", () => {
-      end();
-      if (this.#timer !== null) clearTimeout(this.#timer);
-    });
-    // A reset is an end of stream for reading; the writer reports it on write.
-    socket.on("error", end);
+    const slot = socket as ReadSocket;
+    const listening = slot[READER] !== undefined;
+    slot[READER] = this;
+    if (!listening) {
+      socket.on("data", SocketReader.#onData);
+      socket.on("end", SocketReader.#onEnd);
+      socket.on("close", SocketReader.#onClose);
+      // A reset is an end of stream for reading; the writer reports it on write.
+      socket.on("error", SocketReader.#onEnd);
+    }
     socket.resume();
+  }
+
+  static readonly #onData = function (this: ReadSocket, chunk: Buffer): void {
+    this[READER]!.#received(chunk);
+  };
+
+  static readonly #onEnd = function (this: ReadSocket): void {
+    this[READER]!.#atEnd();
+  };
+
+  static readonly #onClose = function (this: ReadSocket): void {
+    const reader = this[READER]!;
+    reader.#atEnd();
+    if (reader.#timer !== null) clearTimeout(reader.#timer);
+  };
+
+  #received(chunk: Buffer): void {
+    if (this._phase === "idle") this.#startHead();
+    this.#rb.push(chunk);
+    if (this.#wake !== null) this.#notify();
+    else if (this.#rb.length >= RECEIVE_HIGH_WATER && !this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+  }
+
+  /** End of stream (or a reset, or the socket closed). */
+  #atEnd(): void {
+    this.#eof = true;
+    if (this.#wake !== null) this.#notify();
   }
 
   /** Bytes received and not yet consumed (the next request's, between requests). */
@@ -267,9 +270,7 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   /** Starts a request: reads see the connection's raw bytes again. */
   _beginRequest(first: boolean): void {
     this._awaitingRequest = true;
-    this.#mode = "raw";
-    this.#decoder = null;
-    this.#visible = 0;
+    this.#body.unframe();
     if (first || this.#rb.length > 0) this.#startHead();
     else this._phase = "idle";
   }
@@ -294,30 +295,17 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   /** From now on reads see only this request's body, then end of stream. */
   _beginBody(framing: Framing): void {
     this._phase = "body";
-    this.#mode = framing.kind;
-    if (framing.kind === "length") this.#remaining = framing.length;
-    else if (framing.kind === "chunked") this.#decoder = new ChunkedDecoder();
+    this.#body.begin(framing);
   }
 
   /** Reads see the raw connection to its end (after 101 Switching Protocols or CONNECT). */
   _unframe(): void {
-    this.#mode = "raw";
-    this.#decoder = null;
-    this.#visible = 0;
+    this.#body.unframe();
   }
 
   /** `true` when the current body has been read to its end. */
   get _bodyDone(): boolean {
-    switch (this.#mode) {
-      case "none":
-        return true;
-      case "length":
-        return this.#remaining === 0;
-      case "chunked":
-        return this.#decoder!.done && this.#visible === 0;
-      case "raw":
-        return false;
-    }
+    return this.#body.done;
   }
 
   /**
@@ -327,33 +315,9 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
    */
   async _readDecoded(max: number): Promise<Buffer> {
     for (;;) {
-      switch (this.#mode) {
-        case "none":
-          return EMPTY;
-        case "raw":
-          return this.read1(max);
-        case "length": {
-          if (this.#remaining === 0) return EMPTY;
-          const w = this.#window();
-          if (w > 0) return this.#consume(Math.min(w, max));
-          break;
-        }
-        case "chunked": {
-          const decoder = this.#decoder!;
-          if (this.#visible > 0) {
-            throw new Error("the chunked body was partly read through rfile; read it one way only");
-          }
-          if (decoder.done) return EMPTY;
-          if (this.#rb.length > 0) {
-            const { consumed, data } = decoder.decode(this.#rb.peek(), max);
-            // Views stay valid: the receive buffer never rewrites consumed bytes.
-            const out = data.length === 1 ? data[0]! : Buffer.concat(data);
-            this.#rb.take(consumed);
-            if (out.length > 0 || decoder.done) return out;
-          }
-          break;
-        }
-      }
+      if (this.#body.mode === "raw") return this.read1(max);
+      const out = this.#body.decodeFrom(this.#rb, max);
+      if (out !== null) return out;
       if (this.#eof) throw new ProtocolError(400, "ERR_INCOMPLETE_BODY", "Incomplete request body");
       await this.#wait();
     }
@@ -376,7 +340,7 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
    * `"eof"` (the client stopped sending), a `ProtocolError` (malformed chunking).
    */
   async _discardBody(max: number): Promise<"done" | "too-large" | "eof" | ProtocolError> {
-    switch (this.#mode) {
+    switch (this.#body.mode) {
       case "none":
         return "done";
       case "raw":
@@ -384,8 +348,8 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
       case "chunked":
         return this.#discardChunked(max);
       case "length":
-        if (this.#remaining > max) return "too-large";
-        while (this.#remaining > 0) {
+        if (this.#body.remaining > max) return "too-large";
+        while (this.#body.remaining > 0) {
           const w = this.#window();
           if (w > 0) this.#consume(w);
           else if (this.#eof) return "eof";
@@ -397,26 +361,13 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
 
   /** `_discardBody()` of a chunked body: decoded and discarded, `max` wire bytes at most. */
   async #discardChunked(max: number): Promise<"done" | "too-large" | "eof" | ProtocolError> {
-    const decoder = this.#decoder!;
-    let budget = max;
-    // Bytes the decoder already checked for raw reads through rfile.
-    if (this.#visible > 0) {
-      budget -= this.#visible;
-      this.#rb.take(this.#visible);
-      this.#visible = 0;
-    }
-    while (!decoder.done) {
+    const body = this.#body;
+    let budget = body.startDiscard(this.#rb, max);
+    while (!body.decoder!.done) {
       if (this.#rb.length > 0) {
         if (budget <= 0) return "too-large";
-        const input = this.#rb.peek();
-        let consumed: number;
-        try {
-          consumed = decoder.decode(budget < input.length ? input.subarray(0, budget) : input).consumed;
-        } catch (e) {
-          if (e instanceof ProtocolError) return e;
-          throw e;
-        }
-        this.#rb.take(consumed);
+        const consumed = body.discardChunked(this.#rb, budget);
+        if (typeof consumed !== "number") return consumed;
         budget -= consumed;
       } else if (this.#eof) {
         return "eof";
@@ -442,21 +393,7 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
 
   /** Bytes readable now without crossing the end of the current body. */
   #window(): number {
-    switch (this.#mode) {
-      case "raw":
-        return this.#rb.length;
-      case "none":
-        return 0;
-      case "length":
-        return Math.min(this.#rb.length, this.#remaining);
-      case "chunked": {
-        const decoder = this.#decoder!;
-        if (!decoder.done && this.#visible < this.#rb.length) {
-          this.#visible += decoder.decode(this.#rb.peek().subarray(this.#visible)).consumed;
-        }
-        return this.#visible;
-      }
-    }
+    return this.#body.window(this.#rb);
   }
 
   /** No more bytes will become readable in the current mode. */
@@ -471,8 +408,7 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
   }
 
   #consumed(n: number): void {
-    if (this.#mode === "length") this.#remaining -= n;
-    else if (this.#mode === "chunked") this.#visible -= n;
+    this.#body.consumed(n);
   }
 
   #notify(): void {
@@ -484,13 +420,14 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
     wake();
   }
 
-  readonly #onTimeout = (): void => {
-    const reject = this.#reject;
+  /** The timer's callback (shared; the reader is its argument). */
+  static #onTimeout(reader: SocketReader): void {
+    const reject = reader.#reject;
     if (reject === null) return;
-    this.#wake = null;
-    this.#reject = null;
+    reader.#wake = null;
+    reader.#reject = null;
     reject(new TimeoutError());
-  };
+  }
 
   /** Milliseconds the next wait may last, or 0 for no limit. */
   #waitLimit(): number {
@@ -523,7 +460,7 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
       this.#timer.refresh();
     } else {
       if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#timer = setTimeout(this.#onTimeout, ms).unref();
+      this.#timer = setTimeout(SocketReader.#onTimeout, ms, this).unref();
       this.#timerMs = ms;
     }
   }

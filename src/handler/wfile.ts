@@ -48,6 +48,17 @@ export interface WriteTimeouts {
   send: number;
 }
 
+const DEFAULT_TIMEOUTS: WriteTimeouts = { timeout: null, send: 60 };
+let lastTimeouts = DEFAULT_TIMEOUTS;
+
+/** The timeouts as one object, shared with the previous connection's when the values are the same. */
+export function writeTimeouts(timeout: number | null, send: number): WriteTimeouts {
+  const t = lastTimeouts;
+  if (t.timeout === timeout && t.send === send) return t;
+  lastTimeouts = { timeout, send };
+  return lastTimeouts;
+}
+
 /** The writer of one connection. Internal members start with `_`. */
 export class SocketWriter implements WFile {
   readonly #socket: Socket;
@@ -63,7 +74,7 @@ export class SocketWriter implements WFile {
   /** Bytes accepted by `write()` since the connection opened. */
   _bytesWritten = 0;
   /** Timeouts in force (set by the handler). */
-  _timeouts: WriteTimeouts = { timeout: null, send: 60 };
+  _timeouts: WriteTimeouts = DEFAULT_TIMEOUTS;
 
   constructor(socket: Socket) {
     this.#socket = socket;

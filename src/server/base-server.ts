@@ -1,6 +1,6 @@
 /**
- * `socketserver` semantics on `node:net`: `BaseServer` and `TCPServer`
- * (`ThreadingMixIn` is in threading.ts).
+ * `socketserver` semantics on `node:net`: `BaseServer` (`TCPServer` is in
+ * tcp-server.ts, `ThreadingMixIn` in threading.ts).
  *
  * Strategy: Node accepts connections by itself, so accepted sockets wait,
  * paused, in a queue that plays the kernel backlog's part in Python. The
@@ -11,23 +11,21 @@
  * completion before the next is taken. With `ThreadingMixIn`, each
  * connection is served concurrently on the event loop.
  *
- * Differences forced by Node: binding and listening cannot be separated, so
- * `server_bind()` does both and `server_activate()` has nothing left to do;
- * binding is asynchronous, so it starts in the constructor (after subclass
- * fields are set) and `ready` settles when it is done. `shutdown()` may be
+ * Differences forced by Node: binding is asynchronous (tcp-server.ts), so
+ * `ready` settles once the server listens. `shutdown()` may be
  * awaited from inside a handler: `serve_forever()` then returns without
  * waiting for that request, which `server_close()` still waits for.
  * Admission against `max_connections` lives in connection-cap.ts.
  */
 
-import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { ClientAddress } from "../handler/base-handler.js";
 import { writeLog } from "../python/log-line.js";
 import { pyRepr } from "../python/repr.js";
 import { SocketReader } from "../handler/rfile.js";
 import { LINGER_TIMEOUT } from "../protocol/limits.js";
 import { DEFAULT_TRUSTED_PROXIES, TrustedProxies, acceptProxied, proxiedAddress } from "./proxy-accept.js";
-import type { AddressFamily, ServerAddress } from "./address.js";
+import type { ServerAddress } from "./address.js";
 import { claimsHttp2, closeHttp2, offersHttp2, serveHttp2 } from "./http2.js";
 import { ConnectionCap, defaultMaxConnections } from "./connection-cap.js";
 import { LingerWheel } from "./linger-wheel.js";
@@ -46,13 +44,14 @@ export type RequestHandlerClass = new (
   server: BaseServer,
 ) => RequestHandler;
 
-interface Deferred {
+/** A Promise with its settle functions. */
+export interface Deferred {
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
 
-function deferred(): Deferred {
+export function deferred(): Deferred {
   let resolve!: () => void;
   let reject!: (e: unknown) => void;
   const promise = new Promise<void>((res, rej) => {
@@ -61,6 +60,14 @@ function deferred(): Deferred {
   });
   return { promise, resolve, reject };
 }
+
+/** Marks a socket `_admit()` counted (a proxied TLS one passes twice): a slot, not a WeakSet (no ephemeron per connection). */
+const ADMITTED = Symbol("admitted");
+/** The `error` listener of a queued socket: a reset while queued must not crash the process. */
+function ignoreError(): void {}
+
+/** What `process_request()` returns once it has handed the connection over (ThreadingMixIn): nothing to wait for. */
+export const HANDED_OVER: Promise<void> = Promise.resolve();
 
 /** Python's `socketserver.BaseServer`: the request loop, independent of transport. */
 export class BaseServer {
@@ -111,6 +118,10 @@ export class BaseServer {
   readonly #queue: Socket[] = [];
   /** Wakes a loop waiting for a connection, a poll tick or shutdown. */
   #wake: (() => void) | null = null;
+  /** The poll timer of `#waitForRequest()`, refreshed by each wait of the same length. */
+  #pollTimer: NodeJS.Timeout | null = null;
+  #pollMs = 0;
+  readonly #onPoll = (): void => this.#notify();
   #shutdownRequest = false;
   /** Settled when `serve_forever()` returns; `null` when it is not running. */
   #serving: Deferred | null = null;
@@ -121,8 +132,6 @@ export class BaseServer {
   #closing = false;
   /** Counts connections against `max_connections` (connection-cap.ts). */
   readonly #cap = new ConnectionCap();
-  /** Sockets `_admit()` has counted (a proxied TLS connection passes it twice). */
-  readonly #admitted = new WeakSet<Socket>();
   /** `trusted_proxies` as a set, built on first use. */
   #trusted: [given: BaseServer["trusted_proxies"], set: TrustedProxies] | null = null;
   /** Deadlines of connections lingering after their response (one coarse timer, not one per connection). */
@@ -148,9 +157,10 @@ export class BaseServer {
    * `false` (and not counted) when the limit is reached.
    */
   _admit(socket: Socket): boolean {
-    if (this.#admitted.has(socket)) return true;
+    const slot = socket as Socket & { [ADMITTED]?: true };
+    if (slot[ADMITTED] === true) return true;
     if (!this.#cap.admit(socket, this.max_connections ?? defaultMaxConnections())) return false;
-    this.#admitted.add(socket);
+    slot[ADMITTED] = true;
     return true;
   }
 
@@ -200,7 +210,7 @@ export class BaseServer {
       this._refuse(request);
       return;
     }
-    request.on("error", () => {}); // a reset while queued must not crash the process
+    request.on("error", ignoreError);
     this.#queue.push(request);
     this.#notify();
   }
@@ -213,16 +223,25 @@ export class BaseServer {
     }
   }
 
-  /** Waits until a connection is queued, `ms` pass, or shutdown is requested. */
+  /** Waits until a connection is queued, `ms` pass, or shutdown is requested (one timer, refreshed per wait). */
   #waitForRequest(ms: number): Promise<void> {
     if (this.#queue.length > 0 || this.#shutdownRequest) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(() => this.#notify(), Math.max(0, ms)) : undefined;
-      this.#wake = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        resolve();
-      };
+      this.#wake = resolve;
+      if (!Number.isFinite(ms)) return;
+      const delay = Math.max(1, ms);
+      if (this.#pollTimer !== null && this.#pollMs === delay) this.#pollTimer.refresh();
+      else {
+        if (this.#pollTimer !== null) clearTimeout(this.#pollTimer);
+        this.#pollTimer = setTimeout(this.#onPoll, delay);
+        this.#pollMs = delay;
+      }
     });
+  }
+
+  #stopPoll(): void {
+    if (this.#pollTimer !== null) clearTimeout(this.#pollTimer);
+    this.#pollTimer = null;
   }
 
   /** Resolves once the server is bound and listening. */
@@ -245,15 +264,18 @@ export class BaseServer {
     this.#stop = stop;
     try {
       while (!this.#shutdownRequest) {
-        await this.#waitForRequest(poll_interval * 1000);
+        if (this.#queue.length === 0) await this.#waitForRequest(poll_interval * 1000);
         if (this.#shutdownRequest) break;
         if (this.#queue.length > 0) {
-          // Serial servers wait for the connection, unless shutdown comes first.
-          await Promise.race([this.#handleRequestNoblock(), stop.promise]);
+          // Serial servers wait for the connection, unless shutdown comes first;
+          // a connection handed over synchronously (ThreadingMixIn) is not awaited.
+          const pending = this.#handleRequestNoblock();
+          if (pending !== undefined) await Promise.race([pending, stop.promise]);
         }
         this.service_actions();
       }
     } finally {
+      this.#stopPoll();
       this.#shutdownRequest = false;
       this.#serving = null;
       this.#stop = null;
@@ -285,32 +307,53 @@ export class BaseServer {
     await this.ready;
     const timeout = this.timeout;
     await this.#waitForRequest(timeout === null || timeout === undefined ? Infinity : timeout * 1000);
+    this.#stopPoll();
     if (this.#queue.length === 0) return this.handle_timeout();
     return this.#handleRequestNoblock();
   }
 
-  async #handleRequestNoblock(): Promise<void> {
+  /** CPython's `_handle_request_noblock()`, synchronous as far as its steps are: `undefined` when nothing is pending. */
+  #handleRequestNoblock(): Promise<void> | undefined {
     const got = this.get_request();
-    if (got === null) return;
+    if (got === null) return undefined;
     const [request, client_address] = got;
-    let verified: boolean;
+    let verified: boolean | Promise<boolean>;
     try {
-      verified = await this.verify_request(request, client_address);
+      verified = this.verify_request(request, client_address);
     } catch (e) {
-      this.handle_error(request, client_address, e);
-      this.shutdown_request(request);
-      return;
+      this.#failed(request, client_address, e);
+      return undefined;
     }
+    if (verified instanceof Promise) {
+      return verified.then(
+        (ok) => this.#process(request, client_address, ok),
+        (e: unknown) => this.#failed(request, client_address, e),
+      );
+    }
+    return this.#process(request, client_address, verified);
+  }
+
+  /** The rest of `_handle_request_noblock()` once the connection is verified (or not). */
+  #process(request: Socket, client_address: ClientAddress, verified: boolean): Promise<void> | undefined {
     if (!verified) {
       this.shutdown_request(request);
-      return;
+      return undefined;
     }
+    let served: Promise<void> | void;
     try {
-      await this.process_request(request, client_address);
+      served = this.process_request(request, client_address);
     } catch (e) {
-      this.handle_error(request, client_address, e);
-      this.shutdown_request(request);
+      this.#failed(request, client_address, e);
+      return undefined;
     }
+    if (served === HANDED_OVER || !(served instanceof Promise)) return undefined;
+    return served.then(undefined, (e: unknown) => this.#failed(request, client_address, e));
+  }
+
+  /** `handle_error()`, then `shutdown_request()`. */
+  #failed(request: Socket, client_address: ClientAddress, e: unknown): void {
+    this.handle_error(request, client_address, e);
+    this.shutdown_request(request);
   }
 
   /** Takes the next accepted connection: `[request, client_address]`, or `null`. */
@@ -357,11 +400,14 @@ export class BaseServer {
     // HTTP/2 (ALPN h2, or cleartext prior knowledge with `http2`): one handler per stream (server/http2.ts).
     if (offersHttp2(this) && (await claimsHttp2(this, request))) return serveHttp2(this, request, client_address);
     const handler = new this.RequestHandlerClass(request, client_address, this);
-    await handler.setup();
+    const setUp = handler.setup();
+    if (setUp !== undefined) await setUp;
     try {
-      await handler.handle();
+      const handled = handler.handle();
+      if (handled !== undefined) await handled;
     } finally {
-      await handler.finish();
+      const finished = handler.finish();
+      if (finished !== undefined) await finished;
     }
   }
 
@@ -425,113 +471,9 @@ export class BaseServer {
   }
 }
 
-/** Python's `socketserver.TCPServer` on `node:net`. */
-export class TCPServer extends BaseServer {
-  /** `AF_INET` or `AF_INET6`; when `null`, taken from the host (`""` → IPv4, like Python). */
-  declare address_family: AddressFamily | null;
-  declare socket_type: "SOCK_STREAM";
-  /** The listen backlog. */
-  declare request_queue_size: number;
-  /** Kept for compatibility: Node always sets SO_REUSEADDR on listening sockets. */
-  declare allow_reuse_address: boolean;
-  /** SO_REUSEPORT (Node ≥ 22.12; ignored by older Node). */
-  declare allow_reuse_port: boolean;
-
-  /** The listening socket. */
-  socket: Server;
-  /** Settles once bound and listening: `ready`. */
-  readonly #bound = deferred();
-
-  constructor(server_address: ServerAddress, RequestHandlerClass: RequestHandlerClass, bind_and_activate = true) {
-    super(server_address, RequestHandlerClass);
-    // allowHalfOpen: a client that half-closes after sending its request
-    // (`shutdown(SHUT_WR)`, `nc -N`, HTTP/0.9 tools) still gets its responses;
-    // the handler's loop sees end of input and `shutdown_request()` ends ours.
-    this.socket = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (request) =>
-      this._accept(request, (r, admitted) => this._enqueue(r, admitted)),
-    );
-    this.#bound.promise.catch(() => {}); // the error is the caller's to await; never an unhandled rejection
-    if (bind_and_activate) {
-      // After the constructor returns, so that subclass fields are in place.
-      queueMicrotask(() => {
-        this.server_bind().then(
-          () => this.server_activate(),
-          (e: unknown) => {
-            void this.server_close();
-            this.#bound.reject(e);
-          },
-        );
-      });
-    }
-  }
-
-  override get ready(): Promise<void> {
-    return this.#bound.promise;
-  }
-
-  /** Binds and listens (Node cannot do one without the other). Settles `ready`. */
-  async server_bind(): Promise<void> {
-    try {
-      const [host, port] = this.server_address;
-      const v6 = this.address_family === "AF_INET6" || host.includes(":");
-      const bindHost = host === "" ? (v6 ? "::" : "0.0.0.0") : host;
-      await new Promise<void>((resolve, reject) => {
-        const server = this.socket;
-        const onError = (e: Error): void => reject(e);
-        server.once("error", onError);
-        const options: Parameters<Server["listen"]>[0] & { reusePort?: boolean } = {
-          host: bindHost,
-          port,
-          backlog: this.request_queue_size,
-        };
-        if (this.allow_reuse_port) options.reusePort = true;
-        server.listen(options, () => {
-          server.off("error", onError);
-          resolve();
-        });
-      });
-      // Accept errors (EMFILE …) are logged; the server goes on.
-      this.socket.on("error", (e: Error) => writeLog(`accept failed: ${e.message}\n`));
-      const address = this.socket.address() as AddressInfo;
-      this.server_address = [address.address, address.port];
-      this.address_family = address.family === "IPv6" ? "AF_INET6" : "AF_INET";
-      await this._afterBind();
-      this.#bound.resolve();
-    } catch (e) {
-      this.#bound.reject(e);
-      throw e;
-    }
-  }
-
-  /** Rejects `ready` with `error` (a subclass that cannot bind). */
-  _bindFailed(error: unknown): void {
-    this.#bound.reject(error);
-  }
-
-  /** Hook for subclasses between binding and `ready` (HTTPServer stores the name). */
-  async _afterBind(): Promise<void> {}
-
-  override async server_close(): Promise<void> {
-    if (this.socket.listening) this.socket.close();
-    await super.server_close();
-  }
-
-  /** The listening socket's file descriptor, or -1. */
-  fileno(): number {
-    const handle = (this.socket as unknown as { _handle?: { fd?: number } })._handle;
-    return handle?.fd ?? -1;
-  }
-}
-
-const tcp = TCPServer.prototype;
 BaseServer.prototype.timeout = null;
 BaseServer.prototype.max_connections = null;
 BaseServer.prototype.http2 = false;
 BaseServer.prototype.proxy_protocol = false;
 BaseServer.prototype.trusted_proxies = null;
 BaseServer.prototype.draining = false;
-tcp.address_family = null;
-tcp.socket_type = "SOCK_STREAM";
-tcp.request_queue_size = 5;
-tcp.allow_reuse_address = false;
-tcp.allow_reuse_port = false;

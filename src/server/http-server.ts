@@ -4,7 +4,7 @@
  */
 
 import { getfqdn } from "./address.js";
-import { TCPServer } from "./base-server.js";
+import { TCPServer } from "./tcp-server.js";
 import { ThreadingMixIn } from "./threading.js";
 
 /**

@@ -10,7 +10,8 @@
 
 import type { Socket } from "node:net";
 import type { ClientAddress } from "../handler/base-handler.js";
-import type { TCPServer } from "./base-server.js";
+import { HANDED_OVER } from "./base-server.js";
+import type { TCPServer } from "./tcp-server.js";
 
 /** What `ThreadingMixIn` adds to a server. */
 export interface ThreadingServer {
@@ -42,7 +43,7 @@ export function ThreadingMixIn<T extends TCPServerClass>(Base: T): T & (new (...
     /** Starts serving the connection and returns at once. */
     override process_request(request: Socket, client_address: ClientAddress): Promise<void> {
       void this._track(request, this.process_request_thread(request, client_address));
-      return Promise.resolve();
+      return HANDED_OVER;
     }
 
     /** Serves one connection, reporting its errors (the "thread" body). */

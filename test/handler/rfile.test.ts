@@ -249,3 +249,15 @@ test("_unframe() lets reads see the raw connection again (101, CONNECT)", async 
   r._unframe();
   assert.equal(text(await r.read(6)), "tunnel");
 });
+
+test("the socket's listeners are shared: a second reader on the same socket takes its bytes, once", async () => {
+  const { fake, r } = reader();
+  const listeners = fake.listenerCount("data");
+  const r2 = new SocketReader(fake.socket);
+  assert.equal(fake.listenerCount("data"), listeners, "no second set of listeners");
+  assert.equal(SocketReader._of(fake.socket), r2);
+  data(fake, "abc\n");
+  assert.equal(r2._buffered, 4);
+  assert.equal(r._buffered, 0);
+  assert.equal((await r2.readline()).toString(), "abc\n");
+});

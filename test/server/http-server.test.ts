@@ -395,3 +395,23 @@ describe("foreign clients", () => {
     }
   });
 });
+
+test("handle_request() with a timeout and no connection calls handle_timeout() and leaves no timer behind", async () => {
+  let timeouts = 0;
+  class Timing extends HTTPServer {
+    override handle_timeout(): void {
+      timeouts++;
+    }
+  }
+  const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const server = new Timing(["127.0.0.1", 0], Hello);
+  server.timeout = 0.02;
+  await server.ready;
+  const before = timers();
+  await server.handle_request();
+  await server.handle_request();
+  assert.equal(timeouts, 2);
+  // The loop's poll timer is reused between waits; once handle_request() returns it must be gone.
+  assert.equal(timers(), before, "no timer left behind by handle_request()");
+  await server.server_close();
+});
