@@ -9,7 +9,9 @@
 //   2. page of 50 small files: ours over HTTP/2 (1 connection, 50 streams)
 //      vs ours over HTTP/1.1 (6 connections, as a browser; h2load --h1).
 // Prints a Markdown table. Figures depend on the machine's load: compare
-// rows of one run, never against a fixed threshold.
+// rows of one run, never against a fixed threshold. For ours against
+// node:http2 on a shared machine, bench/h2-ab.mjs (interleaved rounds, CPU
+// per request) and bench/h2-ir.sh (callgrind Ir per request) are steadier.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -62,18 +64,11 @@ function h2load(args, pid) {
   return { rps, done, failed, cpuUsPerReq: cpuMsPerReq * 1000 };
 }
 
-const NODE_H2 = `
-const http2 = require("node:http2");
-const BODY = Buffer.from("Hello, world!");
-const s = http2.createServer((req, res) => { res.writeHead(200, { "content-type": "text/plain", "content-length": BODY.length }); res.end(BODY); });
-s.listen(0, "127.0.0.1", () => process.stdout.write("READY " + s.address().port + "\\n"));
-`;
-
 const rows = [];
 try {
   const hello = [
     ["ours (http2 = true)", () => start("node", [join(here, "servers/ours.mjs"), "0", "--quiet", "--http2"], readyLine)],
-    ["node:http2", () => start("node", ["-e", NODE_H2], readyLine)],
+    ["node:http2", () => start("node", [join(here, "servers/node-h2.mjs"), "0"], readyLine)],
   ];
   if (spawnSync("nginx", ["-v"]).status === 0) {
     hello.push([

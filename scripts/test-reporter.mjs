@@ -11,7 +11,7 @@
 // subtest counts, suites do not; a test whose subtests failed counts as failed.
 // Without $HTTP_SERVER_TEST_SUMMARY, the summary is printed at the end instead.
 import { writeFileSync } from "node:fs";
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { inspect } from "node:util";
 
 /** Lines of a failing file's own output shown with its failures. */
@@ -32,6 +32,9 @@ function describeError(error) {
   // The test runner's own frames say nothing about the test.
   return text.replace(/^\s+at (?:.* \()?node:(?:internal|async_hooks)[^\n]*\n?/gm, "");
 }
+
+/** The event of a file as a whole (its name is the path as given, its file the absolute path). */
+const isFile = (data) => data.nesting === 0 && data.file !== undefined && data.name !== undefined && resolve(data.name) === data.file;
 
 const indent = (text, by = "    ") => text.replace(/^(?=.)/gm, by);
 
@@ -77,7 +80,7 @@ export default async function* quietReporter(source) {
       }
       case "test:pass":
       case "test:fail": {
-        const isFileWrapper = data.nesting === 0 && data.name === data.file;
+        const isFileWrapper = isFile(data);
         if (isFileWrapper && event.type === "test:pass") break; // a file without tests of its own: not a test
         if (data.details?.type === "suite") {
           if (event.type === "test:fail" && data.details?.error?.failureType !== "subtestsFailed") {
@@ -122,7 +125,7 @@ export default async function* quietReporter(source) {
         break;
       }
       case "test:complete":
-        if (data.nesting === 0 && data.name === data.file) fileTimes.push({ file: where({ file: data.file }), ms: data.details?.duration_ms ?? 0 });
+        if (isFile(data)) fileTimes.push({ file: where({ file: data.file }), ms: data.details?.duration_ms ?? 0 });
         break;
       case "test:stdout":
       case "test:stderr":

@@ -6,20 +6,24 @@
 //                                             coverage shown, not checked
 //   npm test -- --test-name-pattern=431       arguments starting with - go to node (coverage
 //                                             then not checked either)
+//   TEST_PROFILE=1 npm test                   also a table of each file's wall time, CPU
+//                                             time (its own and its child processes') and
+//                                             time in timers of 100 ms or more
 //
-// Strategy: node runs the files, several at a time (TEST_CONCURRENCY; by
-// default one per core, at least 2: much of the suite waits on sockets and
-// child processes, and more at once makes timing-bound tests flaky on a busy
-// machine),
-// with the quiet reporter in scripts/test-reporter.mjs: passing tests print
-// nothing, a failure prints at once in full. c8 measures line coverage of
-// src/ and fails the run below COVERAGE_LINES %. Then this script prints the
-// skips with their reasons, the slowest tests, the coverage, and last a line
-// `tests: N passed, N failed, N skipped` (CI reads it); it exits non-zero on
-// any failure or a coverage miss. TEST_REPORTER=spec gives node's full
-// per-test listing instead.
+// Strategy: scripts/test-run.mjs runs the files, TEST_CONCURRENCY at a time
+// (by default one per core, at least 2: much of the suite waits on sockets,
+// child processes and Chromium), slowest first: the order is that of each
+// file's duration in the last full run (kept in
+// node_modules/.cache/http.server/test-times.json), or, before any run, the
+// files of SLOW_FIRST, then the rest by name. Passing tests print nothing, a
+// failure prints at once in full (scripts/test-reporter.mjs). c8 measures
+// line coverage of src/ and fails the run below COVERAGE_LINES %. Then this
+// script prints the skips with their reasons, the slowest tests and files,
+// the coverage, and last a line `tests: N passed, N failed, N skipped` (CI
+// reads it); it exits non-zero on any failure or a coverage miss.
+// TEST_REPORTER=spec gives node's full per-test listing instead.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, rmSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { availableParallelism } from "node:os";
@@ -29,6 +33,27 @@ const COVERAGE_LINES = 95;
 const BUILD = "build";
 const SUMMARY = join(BUILD, "test-summary.json");
 const COVERAGE_DIR = join(BUILD, "coverage");
+/** Each file's duration in the last full run (ms), to start the slowest first. */
+const TIMES = join("node_modules", ".cache", "http.server", "test-times.json");
+/** Before any run has been timed: files known to take longest, started first. */
+const SLOW_FIRST = [
+  "deploy/dockerfile",
+  "e2e/share",
+  "cli/main",
+  "protocol/request-head",
+  "server/workers",
+  "e2e/spa",
+  "e2e/upload",
+  "security/connections",
+  "protocol/chunked",
+  "server/http2-rfc9113",
+  "protocol/properties",
+  "cli/workers",
+  "static/webapp",
+  "e2e/http2",
+  "static/simple-handler",
+];
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 const started = Date.now();
 
@@ -77,12 +102,28 @@ for (const f of files) {
   }
 }
 
-// --test-concurrency exists from Node 20.10 / 21.
-const [major, minor] = process.versions.node.split(".").map(Number);
+/** The files, slowest first (see the strategy above). */
+function slowestFirst(list) {
+  let times = {};
+  try {
+    times = JSON.parse(readFileSync(TIMES, "utf8"));
+  } catch {
+    // No full run timed yet: SLOW_FIRST's order.
+  }
+  const rank = (f) => {
+    const known = times[relative(BUILD, f)];
+    if (known !== undefined) return -known;
+    const i = SLOW_FIRST.findIndex((s) => f.endsWith(`/${s}.test.js`));
+    return i === -1 ? 0 : -1e9 + i;
+  };
+  return list.map((f) => [rank(f), f]).sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1)).map(([, f]) => f);
+}
+
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
-const concurrencyFlag = major > 20 || (major === 20 && minor >= 10) ? [`--test-concurrency=${concurrency}`] : [];
 const spec = process.env.TEST_REPORTER === "spec";
-const reporter = spec ? ["--test-reporter=spec"] : [`--test-reporter=${join(dirname(fileURLToPath(import.meta.url)), "test-reporter.mjs")}`];
+const profile = process.env.TEST_PROFILE !== undefined && process.env.TEST_PROFILE !== "" && process.env.TEST_PROFILE !== "0";
+const PROFILE = join(BUILD, "test-profile.jsonl");
+const profileFlags = profile ? ["--import", join(HERE, "test-profile.mjs")] : [];
 
 const c8 = [
   "c8",
@@ -93,8 +134,13 @@ const c8 = [
   "--exclude-after-remap",
   ...(full ? ["--check-coverage", `--lines=${COVERAGE_LINES}`] : []),
 ];
-const status = run("npx", [...c8, "node", "--test", ...concurrencyFlag, ...reporter, ...nodeFlags, ...files], {
-  env: { ...process.env, HTTP_SERVER_TEST_SUMMARY: spec ? "" : SUMMARY },
+const status = run("npx", [...c8, "node", ...profileFlags, ...nodeFlags, join(HERE, "test-run.mjs"), ...slowestFirst(files)], {
+  env: {
+    ...process.env,
+    TEST_CONCURRENCY: String(concurrency),
+    HTTP_SERVER_TEST_SUMMARY: spec ? "" : SUMMARY,
+    HTTP_SERVER_TEST_PROFILE: profile ? PROFILE : "",
+  },
 });
 
 // ---- the summary -------------------------------------------------------------
@@ -126,8 +172,34 @@ if (summary !== null) {
     out.push(`slowest files: ${slowestFiles.map((s) => `${s.file} ${(s.ms / 1000).toFixed(1)} s`).join(", ")}`);
   }
   for (const f of failures) out.push(`FAILED: ${f.name} (${f.where})`);
+  if (full) {
+    const times = Object.fromEntries(summary.files.map((f) => [relative(BUILD, f.file), Math.round(f.ms)]));
+    mkdirSync(dirname(TIMES), { recursive: true });
+    writeFileSync(TIMES, JSON.stringify(times, null, 1) + "\n");
+  }
   summary.line = `tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
   if (counts.cancelled > 0) out.push(`(${counts.cancelled} of the failed were cancelled: a timeout, or their file crashed)`);
+}
+
+/** TEST_PROFILE's table: one row per file, longest wall time first, and the longest timer waits. */
+function profileTable() {
+  let rows;
+  try {
+    rows = readFileSync(PROFILE, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  } catch {
+    return [`profile: no ${PROFILE}`];
+  }
+  rows.sort((a, b) => b.wallMs - a.wallMs);
+  const s = (ms) => (ms / 1000).toFixed(1).padStart(6);
+  const sum = (k) => rows.reduce((t, r) => t + r[k], 0);
+  const lines = ["profile (seconds):   wall    cpu  child  timers  file"];
+  for (const r of rows) lines.push(`                   ${s(r.wallMs)} ${s(r.cpuMs)} ${s(r.childCpuMs)} ${s(r.timerMs)}  ${relative(join(BUILD, "test"), r.file)}`);
+  lines.push(`             total ${s(sum("wallMs"))} ${s(sum("cpuMs"))} ${s(sum("childCpuMs"))} ${s(sum("timerMs"))}`);
+  const waits = rows.flatMap((r) => r.sites.map((w) => ({ ...w, file: relative(join(BUILD, "test"), r.file) })));
+  waits.sort((a, b) => b.ms - a.ms);
+  lines.push("longest timer waits (total per place they were set):");
+  for (const w of waits.slice(0, 15)) lines.push(`  ${s(w.ms)} s  ${w.count} × at ${w.where} (${w.file})`);
+  return lines;
 }
 
 // Coverage of src/ (lines, statements, branches, functions), from c8's JSON summary.
@@ -149,6 +221,7 @@ try {
 } catch {
   out.push("coverage: c8 wrote no summary");
 }
+if (profile) out.push(...profileTable());
 out.push(`time: ${((Date.now() - started) / 1000).toFixed(1)} s (compile included)`);
 if (summary !== null) out.push(summary.line);
 console.log("\n" + out.join("\n"));

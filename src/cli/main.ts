@@ -28,6 +28,7 @@
  *    finish for up to `--drain-timeout` seconds (`DRAIN_TIMEOUT` by default),
  *    exit 0. With `--health`, the health path answers 503 first and the
  *    listener stays open for the first half of that time (lb-setup.ts).
+ *    The signal queue and the drain are in stop.ts.
  * 7. Extension: `--workers N` (≠ 1) runs steps 1–3 in the primary and again in
  *    each worker process; `serveWorkers()` (server/workers.ts) forks the
  *    workers, which bind (step 4), prints the banner once all listen, and
@@ -66,22 +67,16 @@ import { applyUploadOptions, authWarning, isLoopback, uploadStartup } from "./up
 import { hostPort, lanUrls } from "./addresses.js";
 
 export { authWarning, hostPort, isLoopback, lanUrls };
-import { applyHandlerOptions, applyServerOptions, drainFirstPhase, healthShadowWarning, reopenOnHangup } from "./lb-setup.js";
+import { applyHandlerOptions, applyServerOptions, healthShadowWarning, reopenOnHangup } from "./lb-setup.js";
+import { drain, SignalQueue, type SignalSource } from "./stop.js";
+
+export type { SignalSource, StopSignal } from "./stop.js";
 
 /** Where the command writes: `process.stdout` / `process.stderr` fit. */
 export interface Output {
   write(chunk: string, callback?: (error?: Error | null) => void): boolean;
   on?(event: "error", listener: (error: Error) => void): unknown;
   off?(event: "error", listener: (error: Error) => void): unknown;
-}
-
-/** The signals the command handles. */
-export type StopSignal = "SIGINT" | "SIGTERM";
-
-/** Where signals come from: `process` fits; tests may pass an EventEmitter. */
-export interface SignalSource {
-  on(signal: StopSignal, listener: () => void): unknown;
-  off(signal: StopSignal, listener: () => void): unknown;
 }
 
 /** The command's surroundings; `process`'s by default. */
@@ -285,75 +280,6 @@ function flushed(out: Output): Promise<void> {
       done();
     }
   });
-}
-
-/** Resolves once `socket` is closed (the client has read the response and closed, or the linger ran out). */
-function closed(socket: Socket): Promise<void> {
-  if (socket.destroyed) return Promise.resolve();
-  return new Promise((done) => socket.once("close", () => done()));
-}
-
-/** Delivers signals in order to whoever waits; installed for the command's lifetime. */
-class SignalQueue {
-  readonly #source: SignalSource;
-  readonly #pending: StopSignal[] = [];
-  #waiter: ((signal: StopSignal) => void) | null = null;
-  readonly #onInt = (): void => this.#push("SIGINT");
-  readonly #onTerm = (): void => this.#push("SIGTERM");
-
-  constructor(source: SignalSource) {
-    this.#source = source;
-    source.on("SIGINT", this.#onInt);
-    source.on("SIGTERM", this.#onTerm);
-  }
-
-  #push(signal: StopSignal): void {
-    const waiter = this.#waiter;
-    if (waiter !== null) {
-      this.#waiter = null;
-      waiter(signal);
-    } else {
-      this.#pending.push(signal);
-    }
-  }
-
-  /** The next signal. */
-  next(): Promise<StopSignal> {
-    const queued = this.#pending.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    return new Promise((done) => (this.#waiter = done));
-  }
-
-  /** Removes the listeners (the process's default signal behaviour returns). */
-  dispose(): void {
-    this.#source.off("SIGINT", this.#onInt);
-    this.#source.off("SIGTERM", this.#onTerm);
-  }
-}
-
-/**
- * Stops the server gracefully: no new connections, idle keep-alive
- * connections closed, requests in flight finished — until `timeoutMs` or
- * the next signal. Resolves to the number of connections cut short.
- */
-async function drain(httpd: HTTPServer, timeoutMs: number, signals: SignalQueue, options: CliOptions): Promise<number> {
-  const interrupt = signals.next();
-  timeoutMs = await drainFirstPhase(httpd, options, timeoutMs, interrupt);
-  await httpd.shutdown();
-  const inFlight = httpd._activeSockets;
-  // Closes the listener and idle connections; tells the others to close
-  // after their current response. Daemon "threads": it does not wait.
-  await httpd.server_close();
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.all(inFlight.map(closed)),
-    new Promise<void>((done) => (timer = setTimeout(done, timeoutMs))),
-    interrupt,
-  ]);
-  clearTimeout(timer);
-  const left = inFlight.filter((s) => !s.destroyed);
-  for (const s of left) s.destroy();
-  return left.length;
 }
 
 /** `--spa` and `--not-found` name regular files in the served directory (checked at start, not per request). */

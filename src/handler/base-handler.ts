@@ -41,6 +41,7 @@ import { checkHeaderText, headBytes, serverDateBlock } from "./response-head.js"
 import { parse_headers } from "./parse-headers.js";
 import { readTimeouts, SocketReader, type RFile } from "./rfile.js";
 import { SocketWriter, writeTimeouts, type WFile } from "./wfile.js";
+import { setupStream, StreamRequest } from "./h2-stream.js";
 
 export { parse_headers };
 import { runtimeToken } from "../runtime.js";
@@ -174,6 +175,11 @@ export class BaseHTTPRequestHandler {
   setup(): void | Promise<void> {
     const socket = this.request;
     this.connection = socket;
+    // HTTP/2: a stream of a connection (h2-stream.ts), not a socket.
+    if ((socket as unknown) instanceof StreamRequest) {
+      this.#x.h2 = setupStream(this, socket as unknown as StreamRequest);
+      return;
+    }
     if (this.disable_nagle_algorithm) socket.setNoDelay(true);
     const reader = new SocketReader(socket);
     reader._timeouts = readTimeouts(this.timeout, this.keep_alive_timeout, this.header_timeout, this.body_timeout);
@@ -312,7 +318,8 @@ export class BaseHTTPRequestHandler {
     ) {
       // None is overridden: the same two lines as send_header() would
       // buffer, built once per second (and per server/sys version).
-      this.#x.head += serverDateBlock(this.server_version, this.sys_version);
+      if (this.#x.h2 !== null) this.#x.h2._serverDate(this.server_version, this.sys_version);
+      else this.#x.head += serverDateBlock(this.server_version, this.sys_version);
       return;
     }
     this.send_header("Server", this.version_string());
@@ -325,7 +332,8 @@ export class BaseHTTPRequestHandler {
     const value = codeOf(code);
     const msg = message ?? this.responses[value]?.[0] ?? "";
     checkHeaderText("the status message", msg);
-    this.#x.head += `${this.protocol_version} ${value} ${msg}\r\n`;
+    if (this.#x.h2 !== null) this.#x.h2._status(value, msg);
+    else this.#x.head += `${this.protocol_version} ${value} ${msg}\r\n`;
     if (value >= 200) this.#x.status = value;
     if (value === 101 || (this.command === "CONNECT" && value >= 200 && value < 300)) {
       this.#x.switched = true;
@@ -343,7 +351,8 @@ export class BaseHTTPRequestHandler {
     const text = typeof value === "string" ? value : String(value);
     checkHeaderText("a header name", keyword);
     checkHeaderText("a header value", text);
-    this.#x.head += `${keyword}: ${text}\r\n`;
+    if (this.#x.h2 !== null) this.#x.h2._field(keyword, text);
+    else this.#x.head += `${keyword}: ${text}\r\n`;
     const n = keyword.length;
     if (n === 10 || n === 14 || n === 17) {
       const lower = keyword.toLowerCase();
@@ -365,7 +374,8 @@ export class BaseHTTPRequestHandler {
    * (RFC 9112 §9.6), so the client does not pipeline into a closed connection.
    */
   end_headers(): void {
-    if (!this.#bare) {
+    if (this.#x.h2 !== null) this.#x.h2._endHead();
+    else if (!this.#bare) {
       if (!this.close_connection && this.#x.status >= 200 && this.#willClose()) this.#x.head += "Connection: close\r\n";
       this.#x.head += "\r\n";
     }
@@ -385,6 +395,11 @@ export class BaseHTTPRequestHandler {
 
   /** Writes the buffered status line and headers with one `wfile.write()`. */
   flush_headers(): void {
+    if (this.#x.h2 !== null) {
+      const sent = this.#x.h2._flushHead(); // HTTP/2: one HEADERS frame (h2-stream.ts)
+      if (this.#x.lb) headFlushed(this, sent);
+      return;
+    }
     const text = this.#x.lb ? drainingHead(this, this.#x.head) : this.#x.head;
     if (text === "") return;
     this.#x.head = "";

@@ -11,6 +11,7 @@
 
 import { NO_BODY, type Framing } from "../protocol/framing.js";
 import type { BaseHTTPRequestHandler } from "./base-handler.js";
+import type { StreamExchange } from "./h2-stream.js";
 import { SocketWriter } from "./wfile.js";
 
 /**
@@ -37,6 +38,8 @@ export class Exchange {
   mustClose = false;
   /** Extension: a load-balancer feature is on for this request (lb-hooks.ts). */
   lb = false;
+  /** HTTP/2: the stream this handler serves, which takes the response head (h2-stream.ts); `null` on HTTP/1.x. */
+  h2: StreamExchange | null = null;
 
   /** Starts a request. */
   reset(written: number): void {

@@ -1,124 +1,125 @@
 /**
- * One HTTP/2 stream as the connection an unmodified handler expects: the
- * handler's `rfile`/`wfile` are the usual `SocketReader`/`SocketWriter`, made
- * over a `StreamSocket` (a Duplex) instead of a TCP socket.
+ * One HTTP/2 stream served by an unmodified handler, directly: the request's
+ * fields are set from the stream's headers and the response's fields go to
+ * `stream.respond()`, with no HTTP/1.1 text in between.
  *
- * Strategy: a translation at the edge of the handler, so that base-handler,
- * the request loop, SimpleHTTPRequestHandler and CGI run unchanged per stream:
- *   - in: the stream's pseudo-headers and fields become an HTTP/1.1 request
- *     head (`:authority` → `Host`), its DATA the body (a body without
- *     `content-length` is framed chunked); the handler's `request_version`
- *     and `requestline` read `HTTP/2.0`;
- *   - out: the handler's status line and fields become one HEADERS frame
- *     (lower-cased; connection-specific fields dropped, each logged once per
- *     process), its body DATA frames (a chunked body is decoded; a
- *     `Content-Length` body ends the stream at its last byte).
- * Backpressure: a body write completes when node:http2 has taken the bytes
- * (flow control included), so at most one write is outstanding per stream
- * and a 10 GB file to a slow client never sits in memory. A reset stream
- * destroys the StreamSocket: the handler's next write fails and the file or
- * CGI script it serves is closed.
+ * Strategy: per stream, three small objects beside the handler —
+ *   - {@link StreamRequest}: the handler's `request`/`connection` (the
+ *     socket surface handlers use: `close` events, `destroyed`, `encrypted`);
+ *   - {@link StreamWriter} (h2-writer.ts): the handler's `wfile` (a `SocketWriter` over the
+ *     stream, so writes coalesce and wait for drain as on a socket, and flow
+ *     control gives backpressure), which is also the request loop's sink for
+ *     the response head: `send_response_only()` / `send_header()` /
+ *     `end_headers()` record the status and fields there (base-handler.ts
+ *     hooks), and `flush_headers()` sends them as one HEADERS frame;
+ *   - `rfile`: a shared empty reader for a stream without a body, else a
+ *     `SocketReader` over the stream itself (the same timeouts, `read_body()`,
+ *     `iter_body()` and `max_body_size` as over HTTP/1.1).
+ * The head is built by {@link streamHead} with the request-line and Host
+ * checks of the HTTP/1.1 path (`request-target.ts`) and goes through the
+ * request loop's steps 2–5 (request-loop.ts `serveStream`).
+ *
+ * Response fields: names lower-cased; connection-specific ones (RFC 9113
+ * §8.2.2) dropped and logged once per process. A head flushed without
+ * `end_headers()` (CGI's "Script output follows", whose script writes the
+ * rest of the head), or bytes written to `wfile` before any head, switch the
+ * stream to text: the HTTP/1.x head that arrives is parsed
+ * (`parseResponseHead`, h2-text.ts) and sent as the HEADERS frame. After the
+ * head, a `Content-Length` body ends the stream at its last byte (bytes past
+ * it are dropped), a chunked body (`Transfer-Encoding: chunked` sent, the
+ * handler writing chunks) is decoded, and a body without either ends when
+ * the handler is done. A response that is cut short (fewer bytes than its
+ * length, an unfinished chunked body, no head at all) resets the stream.
  */
 
-import { Duplex } from "node:stream";
-import type { ServerHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
+import type { ServerHttp2Stream, IncomingHttpHeaders } from "node:http2";
 import { constants } from "node:http2";
-import { ChunkedDecoder } from "../protocol/chunked.js";
-import { writeLog } from "../python/log-line.js";
+import { ProtocolError } from "../protocol/errors.js";
+import { NO_BODY, type Framing } from "../protocol/framing.js";
+import type { HTTPMessage, MessageClassType } from "../protocol/headers.js";
+import { HEAD_ERRORS, type RequestHead, type RequestLineResult } from "../protocol/request-head.js";
+import { reduceLeadingSlashes } from "../protocol/request-line.js";
+import { classifyTarget, isValidHost } from "../protocol/request-target.js";
+import { StreamWriter } from "./h2-writer.js";
+import { SocketReader, type ReadTimeouts, type RFile } from "./rfile.js";
+import type { WriteTimeouts } from "./wfile.js";
 
-/** Response fields HTTP/2 forbids (RFC 9113 §8.2.2): never sent, logged once. */
-const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
-const loggedDrops = new Set<string>();
-/** The end of a response head: an empty line, CRLF or bare LF. */
-const BLANK_LINE = /\r?\n\r?\n/;
-/** A handler's response head larger than this is an error (the stream is reset). */
-const MAX_RESPONSE_HEAD = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+// Listener signatures are those of EventEmitter.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** The HTTP/1.1 request head for a stream's headers. */
-export function requestHead(headers: IncomingHttpHeaders, hasBody: boolean): string {
-  const method = String(headers[":method"] ?? "GET");
-  const authority = headers[":authority"];
-  const target = method === "CONNECT" ? String(authority ?? "") : String(headers[":path"] ?? "");
-  let head = `${method} ${target} HTTP/1.1\r\n`;
-  if (authority !== undefined) head += `Host: ${authority}\r\n`;
-  let length = false;
-  for (const name of Object.keys(headers)) {
-    if (name.startsWith(":")) continue;
-    if (name === "host" && authority !== undefined) continue;
-    if (name === "content-length") length = true;
-    const value = headers[name];
-    if (value === undefined) continue;
-    // Cookie crumbs are joined as RFC 9113 §8.2.3 says; others one line each.
-    if (Array.isArray(value)) {
-      if (name === "cookie") head += `cookie: ${value.join("; ")}\r\n`;
-      else for (const v of value) head += `${name}: ${v}\r\n`;
-    } else {
-      head += `${name}: ${value}\r\n`;
-    }
-  }
-  if (hasBody && !length) head += "Transfer-Encoding: chunked\r\n";
-  return head + "\r\n";
+/** A stream's request head, or why it is refused (answered with `send_error`). */
+export interface StreamHead {
+  head: RequestHead;
+  refusal: ProtocolError | null;
 }
 
-const enum Out {
-  Head,
-  Length,
-  Chunked,
-  UntilClose,
-  Done,
+/** What the request loop and base-handler need of an HTTP/2 stream (`Exchange.h2`). */
+export interface StreamExchange {
+  /** The request head, once: `null` after the first call. */
+  _takeHead(MessageClass: MessageClassType): StreamHead | null;
+  /** `send_response_only()`: a new head with this status. */
+  _status(code: number, message: string): void;
+  /** `send_header()`. */
+  _field(name: string, value: string): void;
+  /** `send_response()`'s `Server` and `Date` fields, when neither they nor `send_header()` are overridden. */
+  _serverDate(server: string, sys: string): void;
+  /** `end_headers()`: the head is complete. */
+  _endHead(): void;
+  /** `flush_headers()`: sends the head recorded so far; returns the bytes counted for it (its size as HTTP/1.1 text), 0 if none was sent. */
+  _flushHead(): number;
+  /** A head recorded and not flushed is dropped (an error page replaces it). */
+  _discardHead(): void;
 }
 
-/** The transport of one stream, seen by the handler as its socket. */
-export class StreamSocket extends Duplex {
-  readonly #stream: ServerHttp2Stream;
-  readonly #head: boolean;
-  #chunkedIn: boolean;
-  #out = Out.Head;
-  #headBuf: Buffer = Buffer.alloc(0);
-  #remaining = 0;
-  #decoder: ChunkedDecoder | null = null;
-  /** Set once the stream's response has ended or the stream was reset. */
-  finished = false;
+/** The handler's `request` and `connection` for one stream: the socket surface handlers use. */
+export class StreamRequest {
+  readonly stream: ServerHttp2Stream;
   /** `true` over TLS, as a `TLSSocket`'s. */
-  encrypted: boolean;
-  remoteAddress: string | undefined;
-  remotePort: number | undefined;
-  timeout: number | undefined;
+  readonly encrypted: boolean;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The headers node:http2 received (raw: names and values alternating, in order). */
+  readonly _headers: IncomingHttpHeaders;
+  readonly _raw: string[];
+  /** Set by the handler's `setup()`. */
+  _writer: StreamWriter | null = null;
 
-  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, encrypted: boolean) {
-    super({ allowHalfOpen: true });
-    this.#stream = stream;
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, raw: string[], encrypted: boolean, client: [string, number]) {
+    this.stream = stream;
+    this._headers = headers;
+    this._raw = raw;
     this.encrypted = encrypted;
-    const s = stream.session?.socket;
-    this.remoteAddress = s?.remoteAddress;
-    this.remotePort = s?.remotePort;
-    this.#head = headers[":method"] === "HEAD";
-    const hasBody = !stream.readableEnded && !(stream as unknown as { endAfterHeaders?: boolean }).endAfterHeaders;
-    this.#chunkedIn = hasBody && headers["content-length"] === undefined;
-    this.push(Buffer.from(requestHead(headers, hasBody), "latin1"));
-    if (!hasBody) {
-      this.push(null);
-    } else {
-      stream.on("data", (chunk: Buffer) => {
-        const ok = this.#chunkedIn ? this.push(Buffer.from(`${chunk.length.toString(16)}\r\n`, "latin1")) && this.push(chunk) && this.push("\r\n") : this.push(chunk);
-        if (!ok) stream.pause();
-      });
-      stream.on("end", () => {
-        if (this.#chunkedIn) this.push("0\r\n\r\n");
-        this.push(null);
-      });
-    }
-    stream.on("close", () => {
-      if (!this.finished) {
-        this.finished = true;
-        this.destroy();
-      }
-    });
-    stream.on("error", () => {});
+    this.remoteAddress = client[0];
+    this.remotePort = client[1];
   }
 
-  // ---- socket surface used by handlers --------------------------------------
+  /** The stream's request head ({@link streamHead}), for the writer that takes it once. */
+  _head(MessageClass: MessageClassType): StreamHead {
+    return streamHead(this, MessageClass);
+  }
 
+  get destroyed(): boolean {
+    return this.stream.destroyed;
+  }
+  get writableLength(): number {
+    return this.stream.writableLength;
+  }
+  on(event: string, listener: (...args: any[]) => void): this {
+    this.stream.on(event, listener);
+    return this;
+  }
+  once(event: string, listener: (...args: any[]) => void): this {
+    this.stream.once(event, listener);
+    return this;
+  }
+  off(event: string, listener: (...args: any[]) => void): this {
+    this.stream.off(event, listener);
+    return this;
+  }
+  removeListener(event: string, listener: (...args: any[]) => void): this {
+    return this.off(event, listener);
+  }
   setNoDelay(): this {
     return this;
   }
@@ -128,141 +129,173 @@ export class StreamSocket extends Duplex {
   setTimeout(): this {
     return this;
   }
+  /** Resets the stream (RST_STREAM INTERNAL_ERROR); the connection and its other streams live on. */
+  destroy(): this {
+    if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    return this;
+  }
 
-  override _read(): void {
+  /** The handler is done: ends its response, or resets a response cut short. */
+  _end(): void {
+    if (this._writer !== null) this._writer._end();
+    else if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  }
+}
+
+/** `rfile` of a stream without a body: always at its end. Stateless, shared. */
+class EmptyReader implements RFile {
+  read(): Promise<Buffer> {
+    return Promise.resolve(EMPTY);
+  }
+  read1(): Promise<Buffer> {
+    return Promise.resolve(EMPTY);
+  }
+  readline(): Promise<Buffer> {
+    return Promise.resolve(EMPTY);
+  }
+  readlines(): Promise<Buffer[]> {
+    return Promise.resolve([]);
+  }
+}
+const EMPTY_READER = new EmptyReader();
+
+/**
+ * A stream's DATA as a connection carrying a chunked body, for a request
+ * body without `content-length`: the reader then applies its chunked
+ * framing (end, `max_body_size`, timeouts) to the stream's end.
+ */
+class ChunkedView {
+  readonly #stream: ServerHttp2Stream;
+  constructor(stream: ServerHttp2Stream) {
+    this.#stream = stream;
+  }
+  // The reader's listeners are shared functions that find it through `this`
+  // (rfile.ts), so each is called with this view as `this`.
+  on(event: string, listener: (this: ChunkedView, chunk?: Buffer) => void): this {
+    if (event === "data") {
+      this.#stream.on("data", (chunk: Buffer) => {
+        listener.call(this, Buffer.from(`${chunk.length.toString(16)}\r\n`, "latin1"));
+        listener.call(this, chunk);
+        listener.call(this, CRLF);
+      });
+      this.#stream.on("end", () => listener.call(this, LAST_CHUNK));
+    } else {
+      this.#stream.on(event, (arg?: Buffer) => listener.call(this, arg));
+    }
+    return this;
+  }
+  pause(): void {
+    this.#stream.pause();
+  }
+  resume(): void {
     this.#stream.resume();
   }
+}
+const CRLF = Buffer.from("\r\n", "latin1");
+const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    try {
-      this.#take(chunk, cb);
-    } catch (e) {
-      cb(e as Error);
-    }
-  }
+/** What `setupStream()` reads of the handler. */
+interface StreamHandler {
+  rfile: RFile;
+  wfile: unknown;
+  timeout: number | null;
+  keep_alive_timeout: number;
+  header_timeout: number;
+  body_timeout: number;
+  send_timeout: number;
+}
 
-  override _final(cb: (error?: Error | null) => void): void {
-    this.end_response();
-    cb();
+/**
+ * The handler's `setup()` for a stream: `rfile`, `wfile`; returns the
+ * writer, which the handler's exchange keeps as its `h2`.
+ */
+export function setupStream(h: StreamHandler, request: StreamRequest): StreamWriter {
+  const stream = request.stream;
+  const headers = request._headers;
+  const writer = new StreamWriter(stream, request, headers[":method"] === "HEAD");
+  writer._timeouts = { timeout: h.timeout, send: h.send_timeout } satisfies WriteTimeouts;
+  request._writer = writer;
+  h.wfile = writer;
+  const framing = bodyFraming(request);
+  if (framing.kind === "none") {
+    h.rfile = EMPTY_READER;
+  } else {
+    const reader = new SocketReader((framing.kind === "chunked" ? new ChunkedView(stream) : stream) as never);
+    reader._timeouts = { timeout: h.timeout, keepAlive: h.keep_alive_timeout, header: h.header_timeout, body: h.body_timeout } satisfies ReadTimeouts;
+    reader._beginBody(framing);
+    h.rfile = reader;
   }
+  return writer;
+}
 
-  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
-    if (!this.finished) {
-      this.finished = true;
-      if (!this.#stream.destroyed) this.#stream.close(constants.NGHTTP2_INTERNAL_ERROR);
-    }
-    cb(err);
-  }
+/** The request body's framing: none (END_STREAM on HEADERS), its `content-length`, or chunked (to the stream's end). */
+function bodyFraming(request: StreamRequest): Framing {
+  if (request.stream.endAfterHeaders) return NO_BODY;
+  const length = request._headers["content-length"];
+  // nghttp2 has checked the value (digits) and that the DATA add up to it.
+  return length === undefined ? CHUNKED : { kind: "length", length: Number(length) };
+}
+const CHUNKED: Framing = Object.freeze({ kind: "chunked" });
 
-  /** The handler is done: ends a response delimited by the end of the connection, resets an unfinished one. */
-  end_response(): void {
-    if (this.finished) return;
-    if (this.#out === Out.UntilClose || this.#out === Out.Done) {
-      this.finished = true;
-      if (!this.#stream.destroyed) this.#stream.end();
-      return;
-    }
-    // No complete response: the stream is reset (RST_STREAM INTERNAL_ERROR).
-    this.finished = true;
-    if (!this.#stream.destroyed) this.#stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+/**
+ * The request head of a stream: the request line as HTTP/1.1 would decide it
+ * (`HTTP/2.0`; the target's form checked for the method; `//` reduced), and
+ * the fields in arrival order with `:authority` first as `Host` (a `host`
+ * field then dropped) and cookie crumbs joined with `; ` (RFC 9113 §8.2.3).
+ */
+export function streamHead(request: StreamRequest, MessageClass: MessageClassType): StreamHead {
+  const h = request._headers;
+  const method = h[":method"] ?? "GET";
+  const authority = h[":authority"];
+  const target = method === "CONNECT" ? (authority ?? "") : (h[":path"] ?? "");
+  const requestline = `${method} ${target} HTTP/2.0`;
+  const raw = Buffer.from(requestline + "\r\n", "latin1");
+  const headers = new MessageClass();
+  const form = classifyTarget(method, target);
+  if (form === null) {
+    const line: RequestLineResult = { raw, requestline, command: null, target: "", path: "", version: "HTTP/2.0", closeConnection: true, accepted: false, http09: false, empty: false };
+    return { head: { line, headers, framing: NO_BODY, closeConnection: true }, refusal: HEAD_ERRORS.badTarget(target) };
   }
+  const path = reduceLeadingSlashes(target);
+  const line: RequestLineResult = {
+    raw,
+    requestline,
+    command: method,
+    target,
+    path,
+    originPath: form.form === "origin" ? path : form.originPath,
+    authority: form.authority,
+    version: "HTTP/2.0",
+    closeConnection: false,
+    accepted: true,
+    http09: false,
+    empty: false,
+  };
+  addFields(headers, request._raw, authority);
+  // The stream ends after this request, the connection does not: the
+  // handler sees a persistent connection, as for an HTTP/1.1 request.
+  const head: RequestHead = { line, headers, framing: bodyFraming(request), closeConnection: false };
+  const refusal = authority !== undefined && !validHost(authority) ? HEAD_ERRORS.badHost(authority) : null;
+  return { head, refusal };
+}
 
-  /** Consumes bytes of the handler's HTTP/1.1 response. */
-  #take(chunk: Buffer, cb: (error?: Error | null) => void): void {
-    let data = chunk;
-    while (this.#out === Out.Head) {
-      const buf = this.#headBuf.length === 0 ? data : Buffer.concat([this.#headBuf, data]);
-      // A CGI script's own header lines may end in a bare LF, as CPython passes them on.
-      const m = BLANK_LINE.exec(buf.toString("latin1"));
-      if (m === null) {
-        if (buf.length > MAX_RESPONSE_HEAD) throw new Error("the handler's response head is too large");
-        this.#headBuf = buf;
-        cb();
-        return;
-      }
-      this.#headBuf = Buffer.alloc(0);
-      this.#respond(buf.subarray(0, m.index).toString("latin1"));
-      data = buf.subarray(m.index + m[0].length);
-      if (data.length === 0) {
-        cb();
-        return;
-      }
-    }
-    const parts: Buffer[] = [];
-    if (this.#out === Out.Length) {
-      const take = Math.min(this.#remaining, data.length);
-      parts.push(data.subarray(0, take));
-      this.#remaining -= take;
-      if (this.#remaining === 0) this.#out = Out.Done;
-    } else if (this.#out === Out.Chunked) {
-      const r = this.#decoder!.decode(data);
-      parts.push(...r.data);
-      if (this.#decoder!.done) this.#out = Out.Done;
-    } else if (this.#out === Out.UntilClose) {
-      parts.push(data);
-    }
-    // Out.Done: bytes past the response's end (a HEAD body) are discarded.
-    const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    const stream = this.#stream;
-    const last = this.#out === Out.Done && !this.finished;
-    if (last) this.finished = true;
-    if (stream.destroyed || stream.closed) {
-      cb();
-      return;
-    }
-    if (body.length === 0) {
-      if (last) stream.end();
-      cb();
-      return;
-    }
-    if (last) stream.end(body, () => cb());
-    else stream.write(body, () => cb());
-  }
+/** The last `:authority` found valid: a connection's streams repeat it. */
+let lastValidHost = "";
+function validHost(authority: string): boolean {
+  if (authority === lastValidHost) return true;
+  if (!isValidHost(authority)) return false;
+  lastValidHost = authority;
+  return true;
+}
 
-  /** Sends the HEADERS frame for one parsed response head. */
-  #respond(text: string): void {
-    const lines = text.split(/\r?\n/);
-    const status = Number(lines[0]!.split(" ")[1]);
-    const fields: OutgoingHttpHeaders = { ":status": status };
-    let length: number | null = null;
-    let chunked = false;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(":");
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      if (CONNECTION_SPECIFIC.has(name)) {
-        if (name === "transfer-encoding" && value.toLowerCase().includes("chunked")) chunked = true;
-        if (!loggedDrops.has(name)) {
-          loggedDrops.add(name);
-          writeLog(`HTTP/2: response field ${name} is connection-specific and not sent (logged once)\n`);
-        }
-        continue;
-      }
-      if (name === "content-length") length = Number(value);
-      const prev = fields[name];
-      if (prev === undefined) fields[name] = value;
-      else if (Array.isArray(prev)) prev.push(value);
-      else fields[name] = [String(prev), value];
-    }
-    const stream = this.#stream;
-    if (status < 200) {
-      // 100 Continue and other interim responses; 101 has no meaning in HTTP/2.
-      if (status !== 101 && !stream.destroyed && !stream.headersSent) stream.additionalHeaders({ ":status": status });
-      return;
-    }
-    const noBody = this.#head || status === 204 || status === 304 || length === 0;
-    if (noBody) this.#out = Out.Done;
-    else if (chunked) {
-      this.#out = Out.Chunked;
-      this.#decoder = new ChunkedDecoder();
-    } else if (length !== null) {
-      this.#out = Out.Length;
-      this.#remaining = length;
-    } else this.#out = Out.UntilClose;
-    if (stream.destroyed || stream.closed) return;
-    stream.respond(fields, { endStream: noBody });
-    if (noBody) this.finished = true;
+function addFields(message: HTTPMessage, raw: string[], authority: string | undefined): void {
+  if (authority !== undefined) message.add_header("Host", authority);
+  let cookie: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.charCodeAt(0) === 0x3a) continue; // a pseudo-header
+    if (name === "cookie") cookie = cookie === null ? raw[i + 1]! : `${cookie}; ${raw[i + 1]!}`;
+    else if (name !== "host" || authority === undefined) message.add_header(name, raw[i + 1]!);
   }
+  if (cookie !== null) message.add_header("cookie", cookie);
 }

@@ -43,7 +43,7 @@ export async function requestFailed(h: Handler, x: Exchange, e: unknown, reader:
     if (idle && h.timeout === null) return; // keep-alive expiry: routine, not worth a line
     if (reader !== null && reader._phase === "head" && untouched && (reader._buffered > 0 || !reader._awaitingRequest)) {
       // A request had begun: say why it ends (CPython has no such timeout).
-      x.head = "";
+      discardHead(x);
       h.requestline = "";
       h.command = "";
       h.send_error(408);
@@ -54,7 +54,7 @@ export async function requestFailed(h: Handler, x: Exchange, e: unknown, reader:
   }
   if (e instanceof ProtocolError) {
     if (untouched) {
-      x.head = "";
+      discardHead(x);
       answer(h, e);
     } else {
       h.log_error("code %d, message %s", e.status, e.reason);
@@ -63,7 +63,7 @@ export async function requestFailed(h: Handler, x: Exchange, e: unknown, reader:
   }
   if (isDisconnect(e)) return;
   if (untouched) {
-    x.head = "";
+    discardHead(x);
     try {
       h.send_error(500);
       await h.wfile.flush();
@@ -72,4 +72,10 @@ export async function requestFailed(h: Handler, x: Exchange, e: unknown, reader:
     }
   }
   throw e;
+}
+
+/** Drops a response head recorded and not yet flushed (an error page replaces it). */
+function discardHead(x: Exchange): void {
+  x.head = "";
+  x.h2?._discardHead();
 }

@@ -37,6 +37,7 @@ import {
 } from "../protocol/request-head.js";
 import type { BaseHTTPRequestHandler } from "./base-handler.js";
 import { bytesWritten, type Exchange } from "./exchange.js";
+import type { StreamExchange } from "./h2-stream.js";
 import { answer, requestFailed } from "./request-failed.js";
 import { SocketReader } from "./rfile.js";
 import { RESOLVED, SocketWriter } from "./wfile.js";
@@ -54,7 +55,18 @@ export const BASE = {
  * (`once`: one request, for `handle_one_request()`).
  */
 export function serveRequests(h: Handler, x: Exchange, once: boolean): Promise<void> {
+  if (x.h2 !== null) return serveStream(h, x, x.h2);
   return new Promise<void>((resolve, reject) => new Loop(h, x, once, resolve, reject).run());
+}
+
+/** HTTP/2: the stream's one request, its head taken from the stream (steps 2–5). */
+function serveStream(h: Handler, x: Exchange, stream: StreamExchange): Promise<void> {
+  const got = stream._takeHead(h.MessageClass);
+  if (got === null) {
+    h.close_connection = true;
+    return RESOLVED;
+  }
+  return new Promise<void>((resolve, reject) => new Loop(h, x, true, resolve, reject).serveOne(got.head, got.refusal));
 }
 
 /** One run of the loop; callbacks are bound fields so that waits allocate nothing. */
@@ -102,6 +114,32 @@ class Loop {
         }
         if (this.#stops(this.#serve(got))) return;
       }
+    } catch (e) {
+      this.#reject(e);
+    }
+  }
+
+  /**
+   * Serves one head read elsewhere (an HTTP/2 stream's), or answers its
+   * refusal. Its body's framing is already set on its reader; without a
+   * reader here, an unread body is never drained (the stream just ends).
+   */
+  serveOne(got: RequestHead, refusal: ProtocolError | null): void {
+    const h = this.#h;
+    const x = this.#x;
+    this.#reader = null;
+    x.lb = lbConfigured(h);
+    x.reset(bytesWritten(h));
+    x.first = false;
+    try {
+      if (refusal === null) {
+        this.#stops(this.#serve(got));
+        return;
+      }
+      if (x.lb) requestStarted(h, x.writtenAtStart);
+      applyLine(h, x, got.line);
+      h.headers = got.headers;
+      this.#stops(requestFailed(h, x, refusal, this.#reader));
     } catch (e) {
       this.#reject(e);
     }

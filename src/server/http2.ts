@@ -7,8 +7,12 @@
  * Strategy: node:http2 (nghttp2) does framing, HPACK and flow control; one
  * `http2.Http2Server` per server object takes each claimed socket through
  * its `connection` event. Each stream runs a new instance of the server's
- * handler class over a `StreamSocket` (handler/h2-stream.ts), so a handler
- * written for HTTP/1.1 serves HTTP/2 unchanged. The connection's service
+ * handler class, so a handler written for HTTP/1.1 serves HTTP/2 unchanged:
+ * directly (handler/h2-stream.ts: fields from the stream's headers, the
+ * response head to `stream.respond()`), or, for a handler that parses its
+ * own request head (overrides `parse_request()` or `handle_one_request()`),
+ * over a `StreamSocket` that carries the stream as HTTP/1.1 text
+ * (handler/h2-text.ts). The connection's service
  * (what `finish_request()` awaits) lasts as long as the session. Limits
  * (protocol/limits.ts) are SETTINGS given to nghttp2, plus our own per-second
  * budgets of client resets (rapid reset) and of SETTINGS/PING frames: past
@@ -29,7 +33,9 @@ import {
   KEEP_ALIVE_TIMEOUT,
 } from "../protocol/limits.js";
 import { logDateTimeString, writeLog } from "../python/log-line.js";
-import { StreamSocket } from "../handler/h2-stream.js";
+import { StreamRequest } from "../handler/h2-stream.js";
+import { StreamSocket } from "../handler/h2-text.js";
+import { BASE } from "../handler/request-loop.js";
 
 /** The client connection preface (RFC 9113 §3.4). */
 export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -152,19 +158,53 @@ export function serveHttp2(server: H2Server, socket: Socket, client_address: Cli
     });
     s.on("remoteSettings", () => budget.control());
     s.on("ping", () => budget.control());
-    s.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+    const direct = directPath(server.RequestHandlerClass);
+    s.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, raw: string[]) => {
       open++;
       stream.on("close", () => {
         open--;
         if (stream.rstCode !== constants.NGHTTP2_NO_ERROR && !stream.sentHeaders) budget.reset();
         else if (stream.rstCode === constants.NGHTTP2_CANCEL) budget.reset();
       });
-      void runStream(server, stream, headers, client_address, encrypted);
+      stream.on("error", ignore);
+      if (direct) void runDirect(server, new StreamRequest(stream, headers, raw, encrypted, client_address), client_address);
+      else void runStream(server, stream, headers, client_address, encrypted);
     });
   });
 }
 
-/** Runs one handler instance over one stream. */
+const ignore = (): void => {};
+
+/**
+ * Whether streams go to the handler directly: unless it reads its request
+ * head itself (overrides `parse_request()` or `handle_one_request()`).
+ */
+function directPath(Handler: H2Server["RequestHandlerClass"]): boolean {
+  const proto = Handler.prototype as { parse_request?: unknown; handle_one_request?: unknown };
+  return proto.parse_request === BASE.parse_request && proto.handle_one_request === BASE.handle_one_request;
+}
+
+/** Runs one handler instance on one stream, directly (handler/h2-stream.ts); awaits only what is pending. */
+async function runDirect(server: H2Server, request: StreamRequest, client_address: ClientAddress): Promise<void> {
+  const socket = request as unknown as Socket;
+  try {
+    const handler = new server.RequestHandlerClass(socket, client_address, server as never);
+    const setup = handler.setup();
+    if (setup instanceof Promise) await setup;
+    try {
+      await handler.handle();
+    } finally {
+      const finish = handler.finish();
+      if (finish instanceof Promise) await finish;
+    }
+  } catch {
+    server.handle_error(socket, client_address);
+  } finally {
+    request._end();
+  }
+}
+
+/** Runs one handler instance over one stream carried as HTTP/1.1 text (handler/h2-text.ts). */
 async function runStream(
   server: H2Server,
   stream: ServerHttp2Stream,

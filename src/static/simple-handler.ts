@@ -5,11 +5,11 @@
  * Strategy: `send_head()` follows CPython's steps — translate the path, a
  * directory without its trailing slash gets 301, a directory is answered by
  * its index page or a listing, a file by its bytes with `Content-type`,
- * `Content-Length` and `Last-Modified` — and then `conditional.ts` decides
- * between 200, 304, 206 and 416. What it returns is a {@link Source}, read
- * and written by `copyfile()` in large chunks with backpressure, so a file of
- * any size streams in bounded memory and a client that goes away closes the
- * file at once.
+ * `Content-Length` and `Last-Modified` — and then `file-response.ts` answers
+ * 200, 304, 206 or 416 as `conditional.ts` decides. What it returns is a
+ * {@link Source}, read and written by `copyfile()` in large chunks with
+ * backpressure, so a file of any size streams in bounded memory and a client
+ * that goes away closes the file at once.
  *
  * Confinement (`confine.ts`): `translate_path()` can never leave
  * `directory`; a hidden name is refused when `exclude_dotfiles` is set; and
@@ -17,7 +17,8 @@
  * so a file swapped for a symlink in between is caught) must lie inside the
  * directory's real path unless `follow_symlinks` is set. A failed open is
  * answered through `toHttpError()` (`fs-errors.ts`). The bodies are
- * `file-source.ts`'s sources; small files come from `file-cache.ts`.
+ * `file-source.ts`'s sources; small files come from `file-cache.ts`. The
+ * write methods (uploads) and the password gate are `upload-methods.ts`'s.
  */
 
 import type { Stats } from "node:fs";
@@ -26,24 +27,15 @@ import { join } from "node:path";
 import type { Socket } from "node:net";
 import { BaseHTTPRequestHandler, type ClientAddress, type HandlerServer, type StatusCode } from "../handler/base-handler.js";
 import { SocketWriter, type WFile } from "../handler/wfile.js";
-import { decide, etagFor } from "./conditional.js";
 import { closeFile, hasHiddenName, openConfined, realPathInside, rootRealPath, translatePath, type Opened, type OpenFailed } from "./confine.js";
 import { LISTING_TAIL, renderListingHead } from "./directory-listing.js";
 import { BuffersSource, listingItems } from "./listing-cache.js";
 import { cachedFile, cacheKey, rememberFile } from "./file-cache.js";
 import { BytesSource, COPY_CHUNK, FileReadError, FileSource, readSmall, SMALL_FILE, type Source } from "./file-source.js";
+import { sendFileHead } from "./file-response.js";
 import { NotServable, outOfDescriptors, toHttpError } from "./fs-errors.js";
-import { DEFAULT_EXTENSIONS_MAP, guessType, isTextType } from "./mime.js";
-import { pyFormat } from "../python/format.js";
-import { isUploadResource, isUploadTemp, UPLOAD_TEMP_PREFIX } from "./upload-rules.js";
-// The upload and password code is loaded when first used: a server without
-// those options does not load it (nor busboy), and starts with fewer files open.
-const handleResumable = async (...a: Parameters<typeof import("./resumable.js").handleResumable>): Promise<void> =>
-  (await import("./resumable.js")).handleResumable(...a);
-const handlePut = async (h: Parameters<typeof import("./upload.js").handlePut>[0]): Promise<void> => (await import("./upload.js")).handlePut(h);
-const handlePost = async (h: Parameters<typeof import("./upload.js").handlePost>[0]): Promise<void> => (await import("./upload.js")).handlePost(h);
-const authGate = async (h: Parameters<typeof import("./auth-gate.js").authGate>[0]): Promise<boolean> => (await import("./auth-gate.js")).authGate(h);
-import { contentRange, multipartByteranges, newBoundary, type Range } from "./ranges.js";
+import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mime.js";
+import { beforeDispatch, doPost, doPut, doResumable, handleResumable, isResumableRequest, namesUploadTemp, refuseLargeUpload } from "./upload-methods.js";
 import { directoryLocation } from "./location.js";
 import { fsEncode, splitTarget } from "./url.js";
 import { checkResponseHeaders } from "./response-headers.js";
@@ -122,7 +114,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Serves a GET request: the head, then the body. */
   async do_GET(): Promise<void> {
-    if (this.upload && isUploadResource(this.path)) return handleResumable(this);
+    if (isResumableRequest(this)) return handleResumable(this);
     const f = await this.send_head();
     if (f !== null) {
       try {
@@ -141,51 +133,41 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /** Serves a HEAD request: the same head as GET, no body. */
   async do_HEAD(): Promise<void> {
-    if (this.upload && isUploadResource(this.path)) return handleResumable(this);
+    if (isResumableRequest(this)) return handleResumable(this);
     const f = await this.send_head();
     if (f !== null) await f.close();
   }
 
-  // ---- uploads and passwords (upload.ts, resumable.ts, auth-gate.ts) ----
+  // ---- uploads and passwords (upload-methods.ts) ----
 
   /** Extension (not in CPython): with `upload`, stores the body under the path; else 501 as CPython. */
   async do_PUT(): Promise<void> {
-    if (!this.upload || isUploadResource(this.path)) return this.#unsupported();
-    return handleResumable(this, () => handlePut(this));
+    return doPut(this);
   }
 
   /** Extension (not in CPython): with `upload`, stores the files of a multipart form; else 501 as CPython. */
   async do_POST(): Promise<void> {
-    return this.upload ? handlePost(this) : this.#unsupported();
+    return doPost(this);
   }
 
   /** Extension (not in CPython): with `upload`, appends to a resumable upload; else 501 as CPython. */
   async do_PATCH(): Promise<void> {
-    return this.upload ? handleResumable(this) : this.#unsupported();
+    return doResumable(this);
   }
 
   /** Extension (not in CPython): with `upload`, cancels a resumable upload; else 501 as CPython. */
   async do_DELETE(): Promise<void> {
-    return this.upload ? handleResumable(this) : this.#unsupported();
-  }
-
-  /** CPython's answer to a method it has no `do_*` for. */
-  #unsupported(): void {
-    this.send_error(501, pyFormat("Unsupported method (%r)", [this.command]));
+    return doResumable(this);
   }
 
   /** With `upload`, an upload announced larger than `max_upload` gets 413 instead of `100 Continue`. */
   override handle_expect_100(): boolean | Promise<boolean> {
-    if (this.upload && (this.command === "PUT" || this.command === "POST") && Number(this.headers.get("Content-Length")) > this.max_upload) {
-      this.send_error(413, null, `The upload is larger than ${this.max_upload} bytes.`);
-      return false;
-    }
-    return super.handle_expect_100();
+    return refuseLargeUpload(this) ? false : super.handle_expect_100();
   }
 
   /** Extension hook: the `auth` gate before every method (auth-gate.ts). */
   override _before_dispatch(): boolean | Promise<boolean> {
-    return this.auth === null ? true : authGate(this);
+    return beforeDispatch(this);
   }
 
   /**
@@ -324,87 +306,16 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
-   * The head of a file's response; decides 200, 304, 206 or 416. With
-   * `path`, a content-coded representation may answer instead (issue #14,
-   * webapp.ts); `variant` is the one chosen (`null`: identity, decided).
+   * The head of a file's response (`file-response.ts`: 200, 304, 206 or
+   * 416). With `path`, a content-coded representation may answer instead
+   * (issue #14, webapp.ts); `variant` is the one chosen (`null`: identity, decided).
    */
   #sendFileHead(fd: number, fs: Stats, ctype: string, content: Buffer | null, path?: string, variant?: Variant | null): Source | null | Promise<Source | null> {
     if (variant === undefined && path !== undefined && (this.precompressed || this.compress)) {
       const coded = codedResponse(this, this.#files(), fd, fs, ctype, content, path);
       if (coded !== undefined) return coded;
     }
-    const size = fs.size;
-    const validators = { size, mtimeMs: fs.mtimeMs };
-    let decision = decide(this.command ?? "", this.headers, validators, undefined, variant?.etag);
-    // Several ranges of a coded variant: the whole variant (a multipart body has no place for its coding).
-    if (variant && decision.kind === "partial" && decision.ranges.length > 1) decision = { kind: "full" };
-    const contentType = isTextType(ctype) && !/;\s*charset=/i.test(ctype) ? `${ctype}; charset=utf-8` : ctype;
-    const etag = variant?.etag ?? etagFor(validators);
-    const lastModified = this.date_time_string(fs.mtimeMs / 1000);
-    switch (decision.kind) {
-      case "not-modified":
-        closeFile(fd);
-        if (this.response_headers !== null) this.#fields.succeeded(this);
-        this.send_response(304);
-        this.send_header("ETag", etag);
-        this.end_headers();
-        return null;
-      case "unsatisfiable":
-        closeFile(fd);
-        this.send_response(416);
-        this.send_header("Content-Range", `bytes */${size}`);
-        this.send_header("Content-Length", "0");
-        this.end_headers();
-        return null;
-      case "partial": {
-        const ranges = decision.ranges;
-        this.send_response(206);
-        if (ranges.length === 1) {
-          const r = ranges[0]!;
-          this.send_header("Content-type", contentType);
-          if (variant) this.send_header("Content-Encoding", variant.coding);
-          this.send_header("Content-Range", contentRange(r, size));
-          this.send_header("Content-Length", String(r.end - r.start + 1));
-          this.#validatorHeaders(lastModified, etag);
-          this.end_headers();
-          if (content !== null) {
-            closeFile(fd);
-            return new BytesSource(content.subarray(r.start, r.end + 1));
-          }
-          return new FileSource(fd, [{ ...r }]);
-        }
-        const boundary = newBoundary();
-        const body = multipartByteranges(ranges, size, contentType, boundary);
-        this.send_header("Content-type", `multipart/byteranges; boundary=${boundary}`);
-        this.send_header("Content-Length", String(body.length));
-        this.#validatorHeaders(lastModified, etag);
-        this.end_headers();
-        const pieces: (Buffer | Range)[] = [];
-        for (const part of body.parts) pieces.push(part.head, { ...part.range });
-        pieces.push(body.tail);
-        return new FileSource(fd, pieces);
-      }
-      case "full":
-        this.send_response(200);
-        this.send_header("Content-type", contentType);
-        if (variant) this.send_header("Content-Encoding", variant.coding);
-        this.send_header("Content-Length", String(size));
-        this.#validatorHeaders(lastModified, etag);
-        this.end_headers();
-        if (content !== null) {
-          closeFile(fd);
-          return new BytesSource(content);
-        }
-        return new FileSource(fd, size > 0 ? [{ start: 0, end: size - 1 }] : []);
-    }
-  }
-
-  /** CPython's Last-Modified, then our additions (extensions: ETag, Accept-Ranges). */
-  #validatorHeaders(lastModified: string, etag: string): void {
-    this.send_header("Last-Modified", lastModified);
-    this.send_header("ETag", etag);
-    this.send_header("Accept-Ranges", "bytes");
-    if (this.response_headers !== null) this.#fields.succeeded(this);
+    return sendFileHead(this, fd, fs, ctype, content, variant, this.response_headers !== null ? this.#fields : null);
   }
 
   // ---- issue #14 (webapp.ts): fields, OPTIONS, misses, codings, logs -------
@@ -540,10 +451,6 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 }
 
-/** Whether a path names one of the upload code's temporary files, which are never served. */
-function namesUploadTemp(path: string): boolean {
-  return path.includes(UPLOAD_TEMP_PREFIX) && path.split("/").some(isUploadTemp);
-}
 const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
 
 /** Constructor options that set an attribute of the same name (issue #14; `response_headers` is checked first). */

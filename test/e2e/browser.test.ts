@@ -13,10 +13,9 @@
  * `log_message()` to keep the server's log lines (with each request's Range
  * header) for those checks and out of the test output.
  *
- * Chromium is Debian's `/usr/bin/chromium`: `npx playwright install` cannot
- * download a browser on this machine's closed network, so CI installs it with
- * scripts/ensure-chromium.sh. Where it is absent (a developer machine
- * without it), the test skips and says why.
+ * Chromium comes from test/helpers/chromium.ts (Debian's `/usr/bin/chromium`,
+ * which CI installs with scripts/ensure-chromium.sh). Where there is none (a
+ * developer machine without it), the test skips and says why.
  *
  * Every wait is bounded: Playwright's page operations by a default timeout,
  * what runs inside the page (`fetch`, media events) by its own timers, since
@@ -25,40 +24,18 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { CHROMIUM_SKIP, launchChromium, STEP_TIMEOUT_MS } from "../helpers/chromium.js";
 import type { ClientAddress, HandlerServer } from "../../src/handler/base-handler.js";
 import { pyFormat } from "../../src/python/format.js";
 import type { ThreadingHTTPServer } from "../../src/server/http-server.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 import { serve, type Running } from "../helpers/net.js";
 
-/** Debian's Chromium, installed by scripts/ensure-chromium.sh. */
-const CHROMIUM = "/usr/bin/chromium";
-
-/**
- * Launch flags that let Chromium start on this machine (see
- * .library/env/machines/node.md): without the background-networking ones it
- * keeps dialling Google's hosts, which the closed network refuses. The new
- * empty user-data-dir is Playwright's own: `launch()` makes a fresh temporary
- * profile and rejects `--user-data-dir` in `args`.
- */
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** Bound on each Playwright operation (navigation, click, screenshot, launch). */
-const STEP_TIMEOUT_MS = 5_000;
 /** Bound on the whole test; a normal run takes a few seconds. */
 const TEST_TIMEOUT_MS = 20_000;
 
@@ -125,11 +102,7 @@ function links(page: Page): Promise<[string | null, string | null][]> {
   return page.$$eval("a", (as) => as.map((a) => [a.getAttribute("href"), a.textContent] as [string | null, string | null]));
 }
 
-test("SimpleHTTPRequestHandler serves listings, clicks, byte ranges and a video to headless Chromium", { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} not found; install Debian's chromium (scripts/ensure-chromium.sh) to run the browser test`);
-    return;
-  }
+test("SimpleHTTPRequestHandler serves listings, clicks, byte ranges and a video to headless Chromium", { skip: CHROMIUM_SKIP, timeout: TEST_TIMEOUT_MS }, async (t) => {
 
   // Closed in reverse order of opening, whatever step failed.
   let browser: Browser | undefined;
@@ -161,7 +134,7 @@ test("SimpleHTTPRequestHandler serves listings, clicks, byte ranges and a video 
   running = await serve(Handler);
   const origin = `http://127.0.0.1:${running.port}`;
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: STEP_TIMEOUT_MS * 2 });
+  browser = await launchChromium();
   const context = await browser.newContext();
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);

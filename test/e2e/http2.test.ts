@@ -13,28 +13,17 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { ThreadingHTTPSServer } from "../../src/server/https-server.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
 import { serve } from "../helpers/net.js";
+import { CHROMIUM_SKIP, launchChromium } from "../helpers/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const generated = await getTestCerts();
-const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} is not installed (scripts/ensure-chromium.sh)` : generated.skip;
+const skip = CHROMIUM_SKIP || generated.skip;
 
 test("Chromium loads a page with 50 assets over one HTTP/2 connection", { skip, timeout: 60_000 }, async (t) => {
   const certs = generated.certs as TestCerts;
@@ -60,7 +49,7 @@ test("Chromium loads a page with 50 assets over one HTTP/2 connection", { skip, 
   }
   const s = await serve(Files, { ServerClass: Server as never });
   t.after(() => s.close());
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  const browser = await launchChromium(30_000);
   t.after(() => browser.close());
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();

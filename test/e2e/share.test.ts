@@ -12,10 +12,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, rmSync, mkdtempSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { CHROMIUM_SKIP, launchChromium, STEP_TIMEOUT_MS } from "../helpers/chromium.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 import { shareHandler } from "../../src/static/share-handler.js";
 import type { ThreadingHTTPServer } from "../../src/server/http-server.js";
@@ -23,18 +24,6 @@ import { buildShareTree, type ShareTree } from "../fixtures/share-tree.js";
 import { servingDir } from "../helpers/handlers.js";
 import { python, serve, type Running } from "../helpers/net.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const STEP_TIMEOUT_MS = 5_000;
 const TEST_TIMEOUT_MS = 180_000; // about 25 s alone; a busy shared machine has needed 60
 const PREFIX = "c2hhcmUtYS1lMmUtdGVzdA";
 
@@ -43,11 +32,7 @@ function rowNames(page: Page): Promise<string[]> {
   return page.$$eval("tbody tr[data-name]", (rows) => rows.filter((r) => !r.hidden).map((r) => r.getAttribute("data-name") ?? ""));
 }
 
-test("the rich listing, a folder zip and a share link in headless Chromium", { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} not found; install Debian's chromium (scripts/ensure-chromium.sh) to run the browser test`);
-    return;
-  }
+test("the rich listing, a folder zip and a share link in headless Chromium", { skip: CHROMIUM_SKIP, timeout: TEST_TIMEOUT_MS }, async (t) => {
   let browser: Browser | undefined;
   let running: Running<ThreadingHTTPServer> | undefined;
   let tree: ShareTree | undefined;
@@ -71,7 +56,7 @@ test("the rich listing, a folder zip and a share link in headless Chromium", { t
   running = await serve(Handler);
   const origin = `http://127.0.0.1:${running.port}`;
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: STEP_TIMEOUT_MS * 2 });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1000, height: 700 }, acceptDownloads: true });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   const page = await context.newPage();

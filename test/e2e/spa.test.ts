@@ -19,19 +19,17 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { CHROMIUM_SKIP, launchChromium, STEP_TIMEOUT_MS } from "../helpers/chromium.js";
 import type { ClientAddress, HandlerServer, StatusCode } from "../../src/handler/base-handler.js";
 import type { ThreadingHTTPServer } from "../../src/server/http-server.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 import { serve, type Running } from "../helpers/net.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const STEP_TIMEOUT_MS = 5_000;
 const TEST_TIMEOUT_MS = 20_000;
 
 const INDEX = `<!DOCTYPE html>
@@ -66,11 +64,7 @@ interface Seen {
   coding: string;
 }
 
-test("a single-page app with --spa and --compress in headless Chromium", { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} not found; install Debian's chromium (scripts/ensure-chromium.sh) to run the browser test`);
-    return;
-  }
+test("a single-page app with --spa and --compress in headless Chromium", { skip: CHROMIUM_SKIP, timeout: TEST_TIMEOUT_MS }, async (t) => {
   let browser: Browser | undefined;
   let running: Running<ThreadingHTTPServer> | undefined;
   const root = mkdtempSync(join(tmpdir(), "http-server-spa-"));
@@ -102,7 +96,7 @@ test("a single-page app with --spa and --compress in headless Chromium", { timeo
   running = await serve(Handler);
   const origin = `http://127.0.0.1:${running.port}`;
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: STEP_TIMEOUT_MS * 2 });
+  browser = await launchChromium();
   const context = await browser.newContext();
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);

@@ -5,32 +5,21 @@
  * Basic. The form is the rich listing's convention (a multipart POST to the
  * directory's own URL, `<input type="file" name="file" multiple>`), served
  * here as the directory's index page so the test does not depend on the
- * listing. Skips where /usr/bin/chromium is absent (see browser.test.ts).
+ * listing. Skips where there is no Chromium (test/helpers/chromium.ts).
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { CHROMIUM_SKIP, launchChromium, STEP_TIMEOUT_MS } from "../helpers/chromium.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 import { UPLOAD_TEMP_PREFIX } from "../../src/static/upload-rules.js";
 import { LogCapture, serve, type Running } from "../helpers/net.js";
 import { servingDir } from "../helpers/handlers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const STEP_TIMEOUT_MS = 5_000;
 const TEST_TIMEOUT_MS = 60_000;
 
 const FORM = `<!DOCTYPE html>
@@ -43,11 +32,7 @@ const FORM = `<!DOCTYPE html>
 </body></html>
 `;
 
-test("Chromium uploads two files through the form, logged in with HTTP Basic", { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} not found; install Debian's chromium (scripts/ensure-chromium.sh) to run the browser test`);
-    return;
-  }
+test("Chromium uploads two files through the form, logged in with HTTP Basic", { skip: CHROMIUM_SKIP, timeout: TEST_TIMEOUT_MS }, async (t) => {
   const log = new LogCapture().start();
   const root = mkdtempSync(join(tmpdir(), "http-server-e2e-upload-"));
   mkdirSync(join(root, "inbox"));
@@ -58,7 +43,7 @@ test("Chromium uploads two files through the form, logged in with HTTP Basic", {
   let browser: Browser | null = null;
   try {
     running = await serve(H);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: STEP_TIMEOUT_MS * 2 });
+    browser = await launchChromium();
 
     const context = await browser.newContext({ httpCredentials: { username: "ann", password: "sesame42" } });
     const page = await context.newPage();
