@@ -8,14 +8,20 @@
 // each GET the folder's listing T times back to back (on one keep-alive
 // connection each) while a probe GETs small.txt on its own connection every
 // 10 ms. Prints the server's RSS before, its peak during the load (sampled
-// every 20 ms), each client's listing bytes, and the probe's worst and median
-// latency. Loopback only; the server is stopped by PID at the end.
+// every 20 ms), each client's listing bytes, the probe's worst and median
+// latency, and how long the server's event loop was held up during the load
+// (bench/lib/loop-delay.mjs, preloaded into the server: the worst and 99th
+// percentile delay of a 1 ms timer, i.e. the longest synchronous stretch plus
+// any time the server was not scheduled; less dependent on the machine's
+// load than the probe's wall-clock figures). Each run starts a new server,
+// so the first listing is a cold build (unless the folder changed in the last
+// 2 s, when none is kept). Loopback only; the server is stopped by PID at the end.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request, Agent } from "node:http";
 import { join } from "node:path";
-import { OUT, ROOT } from "./lib/config.mjs";
+import { BENCH_DIR, OUT, ROOT } from "./lib/config.mjs";
 import { rssKiB } from "./lib/proc.mjs";
 
 const args = process.argv.slice(2);
@@ -36,9 +42,13 @@ if (!existsSync(join(big, `entry-${String(ENTRIES - 1).padStart(6, "0")}.txt`)))
 }
 writeFileSync(join(base, "small.txt"), "small\n");
 
-const server = spawn("node", [join(DIST, "cli", "bin.js"), "-p", "HTTP/1.1", "-b", "127.0.0.1", "-d", base, "0"], {
+const delayOut = join(base, "loop-delay.json");
+rmSync(delayOut, { force: true });
+const server = spawn("node", ["--import", join(BENCH_DIR, "lib", "loop-delay.mjs"), join(DIST, "cli", "bin.js"), "-p", "HTTP/1.1", "-b", "127.0.0.1", "-d", base, "0"], {
   stdio: ["ignore", "pipe", openSync(join(base, "server.log"), "w")],
+  env: { ...process.env, LOOP_DELAY_OUT: delayOut },
 });
+const serverExit = new Promise((r) => server.on("exit", r));
 const port = await new Promise((resolve, reject) => {
   let out = "";
   server.stdout.on("data", (d) => {
@@ -64,6 +74,7 @@ function get(path, agent) {
 
 await get("/small.txt");
 await new Promise((r) => setTimeout(r, 500));
+server.kill("SIGUSR2"); // the loop-delay figures start here
 const rssBefore = rssKiB(server.pid);
 let rssPeak = rssBefore;
 const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssKiB(server.pid) ?? 0)), 20);
@@ -107,6 +118,8 @@ await probeDone;
 const probes = JSON.parse(probeOut);
 clearInterval(sampler);
 server.kill("SIGTERM");
+await serverExit;
+const delay = existsSync(delayOut) ? JSON.parse(readFileSync(delayOut, "utf8")) : null;
 
 probes.sort((a, b) => a - b);
 const distinct = new Set(sizes.flat());
@@ -124,5 +137,7 @@ console.log(
     probes: probes.length,
     probeMedianMs: +probes[Math.floor(probes.length / 2)].toFixed(1),
     probeMaxMs: +probes[probes.length - 1].toFixed(1),
+    loopDelayMaxMs: delay?.maxMs ?? null,
+    loopDelayP99Ms: delay?.p99Ms ?? null,
   }),
 );

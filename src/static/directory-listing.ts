@@ -60,7 +60,7 @@ export interface ListingEntry {
  * above before U+E000..U+FFFF; Python puts them after. A lone surrogate
  * counts as its own code point value, as in Python.
  */
-function compareCodePoints(a: string, b: string): number {
+export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
@@ -142,11 +142,26 @@ export function renderListing(requestPath: string, entries: ListingEntry[]): Buf
   return Buffer.concat([renderListingHead(requestPath), renderListingItems(entries, 0, entries.length), LISTING_TAIL]);
 }
 
-/** The page up to and including `<ul>\n`: the only part that depends on the request path. */
+/** Heads already rendered, by request path (shared, never changed); paths up to `HEAD_PATH_MAX` long, `HEADS_KEPT` at most. */
+const heads = new Map<string, Buffer>();
+const HEADS_KEPT = 256;
+const HEAD_PATH_MAX = 1024;
+
+/**
+ * The page up to and including `<ul>\n`: the only part that depends on the
+ * request path. The buffer may be shared with other responses: never change it.
+ */
 export function renderListingHead(requestPath: string): Buffer {
+  const known = heads.get(requestPath);
+  if (known !== undefined) return known;
   const title = "Directory listing for " + listingDisplayPath(requestPath);
   const html = PAGE_HEAD + "<title>" + title + "</title>\n</head>\n<body>\n<h1>" + title + "</h1>\n<hr>\n<ul>\n";
-  return encodeSurrogateEscape(html, true);
+  const head = encodeSurrogateEscape(html, true);
+  if (requestPath.length <= HEAD_PATH_MAX) {
+    if (heads.size >= HEADS_KEPT) heads.clear();
+    heads.set(requestPath, head);
+  }
+  return head;
 }
 
 /** The `<li>` lines of `entries[from..to)`, encoded (each line is whole, so slices concatenate to the same bytes). */

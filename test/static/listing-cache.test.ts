@@ -12,9 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import fc from "fast-check";
 import { LISTING_TAIL, renderListing, renderListingHead, sortEntries, type ListingEntry } from "../../src/static/directory-listing.js";
-import { _tuning, BuffersSource, listingItems } from "../../src/static/listing-cache.js";
-import { fsEncode } from "../../src/static/url.js";
+import { _lastBuild, _tuning, BuffersSource, listingItems, readNames, Slicer, sortSliced } from "../../src/static/listing-cache.js";
+import { fsDecode, fsEncode } from "../../src/static/url.js";
 
 const root = mkdtempSync(join(tmpdir(), "listing-cache-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -85,6 +86,45 @@ test("listing cache: kept and reused while the directory is unchanged; every cha
   assert.match(await page(dir), /<a href="link">link@<\/a>/);
 });
 
+test("listing cache: links to names in the same directory are not re-checked, yet every change to them is seen", async (t) => {
+  _tuning.racyMs = 0;
+  t.after(() => {
+    _tuning.racyMs = 2000;
+  });
+  const dir = join(root, "local-links");
+  const elsewhere = join(root, "local-links-elsewhere");
+  mkdirSync(dir);
+  mkdirSync(elsewhere);
+  writeFileSync(join(dir, "t"), "");
+  symlinkSync("t", join(dir, "to-t")); // a local name
+  symlinkSync("to-t", join(dir, "to-to-t")); // a chain of local names
+  symlinkSync("missing", join(dir, "dangling")); // a local name not there (yet)
+  symlinkSync(".", join(dir, "self"));
+  symlinkSync("loop-b", join(dir, "loop-a"));
+  symlinkSync("loop-a", join(dir, "loop-b"));
+  symlinkSync(join(elsewhere, "x"), join(dir, "away")); // leaves the directory: checked
+  symlinkSync("away", join(dir, "to-away")); // a chain that leaves it: checked
+  mkdirSync(join(elsewhere, "x"));
+  await tick();
+  let html = await page(dir);
+  assert.equal(_lastBuild.checkedLinks, 2);
+  for (const name of ["to-t", "to-to-t", "dangling", "loop-a", "loop-b"]) assert.ok(html.includes(`<a href="${name}">${name}@</a>`), name);
+  for (const name of ["self", "away", "to-away"]) assert.ok(html.includes(`<a href="${name}/">${name}@</a>`), name);
+
+  await tick();
+  unlinkSync(join(dir, "t"));
+  mkdirSync(join(dir, "t"));
+  mkdirSync(join(dir, "missing"));
+  html = await page(dir);
+  for (const name of ["to-t", "to-to-t", "dangling"]) assert.ok(html.includes(`<a href="${name}/">${name}@</a>`), name);
+
+  await tick();
+  rmdirSync(join(elsewhere, "x"));
+  writeFileSync(join(elsewhere, "x"), "");
+  html = await page(dir);
+  for (const name of ["away", "to-away"]) assert.ok(html.includes(`<a href="${name}">${name}@</a>`), name);
+});
+
 test("listing cache: a directory changed within the racy window is listed afresh each time", async () => {
   const dir = join(root, "fresh");
   mkdirSync(dir);
@@ -93,6 +133,109 @@ test("listing cache: a directory changed within the racy window is listed afresh
   const second = await listingItems(fsEncode(dir)!, false);
   assert.notEqual(second.items, first.items);
   assert.deepEqual(Buffer.concat(second.items), Buffer.concat(first.items));
+});
+
+test("listing cache: names that are not UTF-8 keep their bytes", async () => {
+  const dir = join(root, "bytes");
+  mkdirSync(dir);
+  const names = [Buffer.from("caf\xc3\xa9 & <x>.txt", "latin1"), Buffer.from("bad\xff\xfe.txt", "latin1"), Buffer.from("\xe6\x97\xa5\xe6\x9c\xac", "latin1")];
+  for (const name of names) writeFileSync(Buffer.concat([Buffer.from(dir + "/"), name]), "");
+  symlinkSync(".", join(dir, "self"));
+  const entries: ListingEntry[] = names.map((raw) => ({ name: fsDecode(raw), isDir: false, isSymlink: false }));
+  entries.push({ name: "self", isDir: true, isSymlink: true });
+  assert.ok(entries.some((e) => /[\uDC80-\uDCFF]/.test(e.name)), "a name that is not UTF-8 decodes to lone surrogates");
+  const { items } = await listingItems(fsEncode(dir)!, false);
+  const want = renderListing("/d/", sortEntries(entries));
+  assert.deepEqual(Buffer.concat([renderListingHead("/d/"), ...items, LISTING_TAIL]), want);
+  assert.ok(want.includes(Buffer.from(">bad\xff\xfe.txt<", "latin1")), "the bytes as on disk");
+});
+
+test("listing cache: building a big folder gives the event loop turns, and still gives renderListing()'s bytes", async (t) => {
+  _tuning.sliceMs = 0; // a turn at every check
+  t.after(() => {
+    _tuning.sliceMs = 4;
+  });
+  const dir = join(root, "sliced");
+  mkdirSync(dir);
+  const entries: ListingEntry[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const name = `${i % 3 === 0 ? "A" : "a"}${(i * 7919) % 3000}-${i}`;
+    writeFileSync(join(dir, name), "");
+    entries.push({ name, isDir: false, isSymlink: false });
+  }
+  for (let i = 0; i < 100; i++) {
+    symlinkSync(i % 2 === 0 ? "." : "nowhere", join(dir, `link-${i}`));
+    entries.push({ name: `link-${i}`, isDir: i % 2 === 0, isSymlink: true });
+  }
+  let turns = 0;
+  let building = true;
+  const spin = (): void => {
+    turns++;
+    if (building) setImmediate(spin);
+  };
+  setImmediate(spin);
+  const built = await listingItems(fsEncode(dir)!, false);
+  building = false;
+  assert.ok(_lastBuild.slices > 100, `${_lastBuild.slices} slices`);
+  assert.ok(turns > 100, `the event loop turned ${turns} times while the listing was built`);
+  assert.ok(built.items.length >= 2, "a 200 KB listing is kept in more than one part");
+  const body = Buffer.concat([renderListingHead("/d/"), ...built.items, LISTING_TAIL]);
+  assert.deepEqual(body, renderListing("/d/", sortEntries(entries)));
+});
+
+test("sortSliced() orders exactly as sortEntries() (stable, code points), however it is sliced", async () => {
+  const name = fc.oneof(
+    fc.constantFrom("a", "A", "b", "B", "\u0130", "i\u0307", "\u03A3", "\u03C3", "\u03C2", "\uFF21", "\u{1D400}", "\uDCFF", "\uE000", "\u{10000}"),
+    fc.string({ maxLength: 4 }),
+    fc.string({ unit: "binary", maxLength: 3 }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(name, name), { maxLength: 1500 }), fc.constantFrom(0, 4), async (pairs, sliceMs) => {
+      _tuning.sliceMs = sliceMs;
+      try {
+        const entries = pairs.map(([a, b], i) => ({ name: a + b, i }));
+        assert.deepEqual(await sortSliced(entries, new Slicer()), sortEntries(entries));
+      } finally {
+        _tuning.sliceMs = 4;
+      }
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test("sortSliced() pauses in every stage: keys, runs and merges", async () => {
+  const entries = Array.from({ length: 5000 }, (_, i) => ({ name: `n${(i * 7919) % 5000}` }));
+  let checks = 0;
+  let pauses = 0;
+  const pacer = {
+    due: () => ++checks % 2 === 0,
+    pause: async () => {
+      pauses++;
+    },
+  };
+  const got = await sortSliced(entries, pacer);
+  assert.deepEqual(got, sortEntries(entries));
+  // keys: 5000/256 checks; runs: 10; merges: 4 levels of 5000/256 checks each.
+  assert.ok(checks >= 19 + 10 + 4 * 19, `${checks} checks`);
+  assert.equal(pauses, Math.floor(checks / 2));
+});
+
+test("readNames(): latin1 names from Dirents; a runtime giving bare names falls back to the Buffer path", async () => {
+  const dir = join(root, "names");
+  mkdirSync(dir);
+  writeFileSync(Buffer.concat([Buffer.from(dir + "/"), Buffer.from("\xc3\xa9\xff", "latin1")]), "");
+  mkdirSync(join(dir, "sub"));
+  const describe = (es: { name: string; isDirectory(): boolean }[]): string[] => es.map((e) => `${Buffer.from(e.name, "latin1").toString("hex")}:${e.isDirectory()}`).sort();
+  const want = ["737562:true", "c3a9ff:false"];
+  assert.deepEqual(describe(await readNames(fsEncode(dir)!)), want);
+  assert.deepEqual(describe(await readNames(fsEncode(dir)!, async () => ["sub", "\xc3\xa9\xff"])), want);
+});
+
+test("renderListingHead(): one buffer per request path, reused", () => {
+  const a = renderListingHead("/a%20b/?x#y");
+  assert.equal(renderListingHead("/a%20b/?x#y"), a);
+  assert.match(a.toString("utf8"), /<title>Directory listing for \/a b\/<\/title>/);
+  assert.notEqual(renderListingHead("/c/"), a);
 });
 
 test("listing cache: a missing directory rejects as readdir would", async () => {
