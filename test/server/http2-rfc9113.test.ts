@@ -83,7 +83,9 @@ function exchange(port: number, bytes: Buffer): Promise<{ goaways: number[]; pin
     sock.on("data", (d: Buffer) => {
       parts.push(d);
       const r = parse();
-      if (r.goaways.length > 0 || r.pingAck) sock.end();
+      // What the case needs has arrived: close at once (the server may keep
+      // its side open after a GOAWAY, which would leave this to the timer).
+      if (r.goaways.length > 0 || r.pingAck) sock.destroy();
     });
     sock.on("error", () => {});
     sock.on("close", () => {

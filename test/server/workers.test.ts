@@ -77,11 +77,15 @@ async function startPrimary(t: TestContext, env: Record<string, string> = {}): P
     port: Number(m[1]),
     stdout,
     kill: (signal) => child.kill(signal),
-    exit: () =>
-      Promise.race([
-        exited,
-        new Promise<Exit>((_, reject) => setTimeout(() => reject(new Error(`still running; stdout ${JSON.stringify(stdout.text)}`)), WAIT_MS)),
-      ]),
+    exit: () => {
+      // The guard is cleared once the race is decided: a pending timer would
+      // keep this test file's process alive for WAIT_MS after its last test.
+      let guard: NodeJS.Timeout | undefined;
+      const late = new Promise<Exit>((_, reject) => {
+        guard = setTimeout(() => reject(new Error(`still running; stdout ${JSON.stringify(stdout.text)}`)), WAIT_MS);
+      });
+      return Promise.race([exited, late]).finally(() => clearTimeout(guard));
+    },
   };
 }
 
