@@ -103,7 +103,11 @@ function loadCredentials(options: HTTPSServerOptions): LoadedCredentials {
     return { cert, key, ...(passphrase !== undefined ? { passphrase } : {}), ...(ca !== undefined ? { ca } : {}) };
   } catch (e) {
     const msg = String((e as Error).message);
-    if (/bad decrypt|bad password|interrupted or cancelled|maybe wrong password/i.test(msg)) {
+    // A wrong password usually fails the decryption's padding check ("bad
+    // decrypt"); about one time in 256 the padding passes and the garbage
+    // fails to decode instead: for an encrypted key that too is the password.
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key.toString("latin1"));
+    if (/bad decrypt|bad password|interrupted or cancelled|maybe wrong password/i.test(msg) || (encrypted && /DECODER routines|unsupported|asn1/i.test(msg))) {
       throw new TLSLoadError(`cannot decrypt the private key in ${keyPath}: wrong or missing password`, "ERR_TLS_BAD_PASSWORD");
     }
     if (/key values mismatch|KEY_VALUES_MISMATCH/i.test(msg)) {

@@ -15,6 +15,7 @@
 
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent as HTTPSAgent, request as httpsRequest, type RequestOptions } from "node:https";
 import { connect as tlsConnect, Server as TLSServer, TLSSocket, type ConnectionOptions } from "node:tls";
@@ -486,6 +487,28 @@ describe("the handler's TLS socket", { skip }, () => {
   });
 });
 
+/**
+ * A wrong password for `keyfile` whose decryption passes the padding check
+ * (about one password in 256), so that OpenSSL reports a decoding error
+ * rather than "bad decrypt": found by trying, once per key file.
+ */
+const paddingPassing = new Map<string, string>();
+function paddingPassingPassword(keyfile: string): string {
+  const known = paddingPassing.get(keyfile);
+  if (known !== undefined) return known;
+  const key = readFileSync(keyfile);
+  for (let i = 0; i < 20_000; i++) {
+    try {
+      createPrivateKey({ key, passphrase: `wrong-${i}` });
+    } catch (e) {
+      if (/bad decrypt/i.test(String((e as Error).message))) continue;
+      paddingPassing.set(keyfile, `wrong-${i}`);
+      return `wrong-${i}`;
+    }
+  }
+  throw new Error(`no wrong password of 20,000 passed the padding check of ${keyfile}`);
+}
+
 describe("certificates and keys", { skip }, () => {
   const good: [name: string, options: () => Partial<HTTPSServerOptions>, keyType: "RSA" | "EC"][] = [
     ["an RSA key", () => ({ certfile: certs.rsaCert, keyfile: certs.rsaKey }), "RSA"],
@@ -532,6 +555,8 @@ describe("certificates and keys", { skip }, () => {
     ["a wrong password", () => ({ certfile: certs.rsaCert, keyfile: certs.rsaKeyEncrypted, password: "wrong" }),
       "ERR_TLS_BAD_PASSWORD", () => certs.rsaKeyEncrypted],
     ["a wrong password from a function", () => ({ certfile: certs.rsaCert, keyfile: certs.rsaKeyEncrypted, password: () => Buffer.from("nope") }),
+      "ERR_TLS_BAD_PASSWORD", () => certs.rsaKeyEncrypted],
+    ["a wrong password whose decryption passes the padding check", () => ({ certfile: certs.rsaCert, keyfile: certs.rsaKeyEncrypted, password: paddingPassingPassword(certs.rsaKeyEncrypted) }),
       "ERR_TLS_BAD_PASSWORD", () => certs.rsaKeyEncrypted],
     ["no password for an encrypted key", () => ({ certfile: certs.rsaCert, keyfile: certs.rsaKeyEncrypted }),
       "ERR_TLS_BAD_PASSWORD", () => certs.rsaKeyEncrypted],
