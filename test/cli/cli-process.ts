@@ -12,6 +12,9 @@ import { EventEmitter } from "node:events";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { TestContext } from "node:test";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main, type Output } from "../../src/cli/main.js";
 
@@ -260,4 +263,18 @@ export async function runMain(args: string[]): Promise<{ exit: Exit; stdout: str
   const io = { stdout: new Sink(), stderr: new Sink(), signals: new EventEmitter() };
   const code = await main(args, io);
   return { exit: { code, signal: null }, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+/** A fresh directory to serve: `hello.txt`, `sub/`, and `link.txt` → a file outside it. */
+export async function site(t: TestContext): Promise<{ base: string; root: string }> {
+  const base = await mkdtemp(join(tmpdir(), "http-server-cli-"));
+  t.after(() => rm(base, { recursive: true, force: true }));
+  const root = join(base, "root");
+  await mkdir(join(root, "sub"), { recursive: true });
+  await mkdir(join(base, "outside"));
+  await writeFile(join(root, "hello.txt"), "hello, world\n");
+  await writeFile(join(root, "sub", "inner.txt"), "inner\n");
+  await writeFile(join(base, "outside", "secret.txt"), "secret\n");
+  await symlink(join(base, "outside", "secret.txt"), join(root, "link.txt"));
+  return { base, root };
 }

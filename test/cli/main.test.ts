@@ -7,31 +7,16 @@
  */
 
 import { EventEmitter } from "node:events";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { HELP, USAGE } from "../../src/cli/args.js";
 import { CliError, banner, bindTargets, hostPort, lanUrls, listen, main, type ServerClass } from "../../src/cli/main.js";
 import type { RequestHandlerClass } from "../../src/server/base-server.js";
-import { BANNER, RawReader, Sink, WAIT_MS, get, open, runMain, startCli, startServing } from "./cli-process.js";
+import { BANNER, RawReader, Sink, WAIT_MS, get, open, runMain, startCli, site, startServing } from "./cli-process.js";
 import { makeCgiSite } from "../cgi/fixture.js";
-
-/** A fresh directory to serve: `hello.txt`, `sub/`, and `link.txt` → a file outside it. */
-async function site(t: TestContext): Promise<{ base: string; root: string }> {
-  const base = await mkdtemp(join(tmpdir(), "http-server-cli-"));
-  t.after(() => rm(base, { recursive: true, force: true }));
-  const root = join(base, "root");
-  await mkdir(join(root, "sub"), { recursive: true });
-  await mkdir(join(base, "outside"));
-  await writeFile(join(root, "hello.txt"), "hello, world\n");
-  await writeFile(join(root, "sub", "inner.txt"), "inner\n");
-  await writeFile(join(base, "outside", "secret.txt"), "secret\n");
-  await symlink(join(base, "outside", "secret.txt"), join(root, "link.txt"));
-  return { base, root };
-}
 
 /** Whether this machine can listen on `host` (IPv6 may be missing). */
 async function canListen(host: string): Promise<boolean> {

@@ -6,26 +6,11 @@
  */
 
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RawReader, open, startServing } from "./cli-process.js";
-
-/** A fresh directory to serve: `hello.txt`, `sub/`, and `link.txt` → a file outside it. */
-async function site(t: TestContext): Promise<{ base: string; root: string }> {
-  const base = await mkdtemp(join(tmpdir(), "http-server-cli-"));
-  t.after(() => rm(base, { recursive: true, force: true }));
-  const root = join(base, "root");
-  await mkdir(join(root, "sub"), { recursive: true });
-  await mkdir(join(base, "outside"));
-  await writeFile(join(root, "hello.txt"), "hello, world\n");
-  await writeFile(join(root, "sub", "inner.txt"), "inner\n");
-  await writeFile(join(base, "outside", "secret.txt"), "secret\n");
-  await symlink(join(base, "outside", "secret.txt"), join(root, "link.txt"));
-  return { base, root };
-}
+import { RawReader, open, site, startServing } from "./cli-process.js";
 
 test("http.server exits 0 with CPython's message on SIGINT", async (t) => {
   const cli = await startServing(t, ["-b", "127.0.0.1", "0"]);

@@ -12,16 +12,16 @@
  * process for `--workers`.
  */
 
-import { test, describe, type TestContext } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { connect as h2connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from "node:http2";
+import { constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
 import { closeSync, mkdtempSync, openSync, readdirSync, readlinkSync, readFileSync, ftruncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BaseHTTPRequestHandler } from "../../src/handler/base-handler.js";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
 import { getTestCerts } from "../helpers/certs.js";
-import { LogCapture, serveFor } from "../helpers/net.js";
+import { client, collect, h2server, quiet, type Reply } from "../helpers/h2.js";
 import { startCli, startServing } from "../cli/cli-process.js";
 
 const root = mkdtempSync(join(tmpdir(), "h2-direct-"));
@@ -35,44 +35,6 @@ const HUGE_SIZE = 4 * 1024 ** 3;
   closeSync(fd);
 }
 const generated = await getTestCerts();
-
-function quiet(t: TestContext): LogCapture {
-  const log = new LogCapture().start();
-  t.after(() => log.stop());
-  return log;
-}
-
-async function h2server(t: TestContext, Handler: unknown) {
-  const s = await serveFor(t, Handler);
-  s.server.http2 = true;
-  return s;
-}
-
-function client(t: TestContext, url: string, options: object = {}): ClientHttp2Session {
-  const c = h2connect(url, options);
-  c.on("error", () => {});
-  t.after(() => c.destroy());
-  return c;
-}
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  rstCode: number;
-}
-
-function collect(r: ClientHttp2Stream): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    let got: IncomingHttpHeaders = {};
-    const parts: Buffer[] = [];
-    r.on("response", (h) => (got = h));
-    r.on("data", (d: Buffer) => parts.push(d));
-    r.on("error", () => {});
-    r.on("close", () => resolve({ status: Number(got[":status"] ?? 0), headers: got, body: Buffer.concat(parts), rstCode: r.rstCode ?? 0 }));
-    setTimeout(() => reject(new Error("request timed out")), 10_000).unref();
-  });
-}
 
 function get(c: ClientHttp2Session, path: string): Promise<Reply> {
   return collect(c.request({ ":path": path }));

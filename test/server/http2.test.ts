@@ -10,9 +10,9 @@
  * with the reason (`.ci/run` and the test setup install them).
  */
 
-import { test, describe, type TestContext } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { connect as h2connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import { constants } from "node:http2";
 import { connect as netConnect } from "node:net";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,7 +25,8 @@ import { ThreadingHTTPSServer } from "../../src/server/https-server.js";
 import { BrokenPipeError } from "../../src/handler/wfile.js";
 import { PREFACE } from "../../src/server/http2.js";
 import { getTestCerts, type TestCerts } from "../helpers/certs.js";
-import { LogCapture, run, serveFor } from "../helpers/net.js";
+import { run, serveFor } from "../helpers/net.js";
+import { client, h2server, quiet, request } from "../helpers/h2.js";
 
 const root = mkdtempSync(join(tmpdir(), "h2-test-"));
 chmodSync(root, 0o755); // CGI scripts run as nobody when the tests run as root
@@ -100,48 +101,6 @@ class Info extends BaseHTTPRequestHandler {
   }
 }
 Info.prototype.protocol_version = "HTTP/1.1";
-
-function quiet(t: TestContext): LogCapture {
-  const log = new LogCapture().start();
-  t.after(() => log.stop());
-  return log;
-}
-
-async function h2server(t: TestContext, Handler: unknown) {
-  const s = await serveFor(t, Handler);
-  s.server.http2 = true;
-  return s;
-}
-
-function client(t: TestContext, url: string, options: object = {}): ClientHttp2Session {
-  const c = h2connect(url, options);
-  c.on("error", () => {});
-  t.after(() => c.destroy());
-  return c;
-}
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  rstCode: number;
-}
-
-function request(c: ClientHttp2Session, headers: Record<string, string>, body?: Buffer | string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const r = c.request(headers, { endStream: body === undefined });
-    let got: IncomingHttpHeaders = {};
-    const parts: Buffer[] = [];
-    r.on("response", (h) => (got = h));
-    r.on("data", (d: Buffer) => parts.push(d));
-    r.on("error", () => {});
-    r.on("close", () =>
-      resolve({ status: Number(got[":status"] ?? 0), headers: got, body: Buffer.concat(parts), rstCode: r.rstCode ?? 0 }),
-    );
-    setTimeout(() => reject(new Error("request timed out")), 10_000).unref();
-    if (body !== undefined) r.end(body);
-  });
-}
 
 describe("HTTP/2 over cleartext (prior knowledge)", () => {
   test("without http2 the preface gets today's HTTP/1 answer", async (t) => {

@@ -17,63 +17,13 @@ import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SimpleHTTPRequestHandler } from "../../src/static/simple-handler.js";
-import { exchange, LogCapture, serve, type Running } from "../helpers/net.js";
-import { buildFileTree, FIXED_HTTP_DATE, FIXED_MTIME_S, type FileTree } from "../fixtures/file-tree.js";
-import { header, parseResponses, type Resp } from "../conformance/files-side-by-side.js";
-import { servingDir as servingDirOf } from "../helpers/handlers.js";
+import { exchange } from "../helpers/net.js";
+import { FIXED_HTTP_DATE, FIXED_MTIME_S } from "../fixtures/file-tree.js";
+import { header } from "../conformance/files-side-by-side.js";
+import { fetch1, fileServerSuite, MTIME_HEX, names, servingDir, TEN, TEN_ETAG } from "./file-server-suite.js";
 
-const MTIME_HEX = (FIXED_MTIME_S * 1000).toString(16);
-/** The ETag of the 10-byte fixture file `ten.txt`. */
-const TEN_ETAG = `W/"a-${MTIME_HEX}"`;
-const TEN = "0123456789";
-
-type HandlerClass = typeof SimpleHTTPRequestHandler;
-
-/** A handler class serving `directory` (the constructor option, as Python's `partial`). */
-function servingDir(directory: string): HandlerClass {
-  return servingDirOf(directory, SimpleHTTPRequestHandler, "HTTP/1.1");
-}
-
-
-/** An HTTP/1.1 request asking the server to close after answering. */
-function req(method: string, target: string, headers: string[] = []): string {
-  return `${method} ${target} HTTP/1.1\r\nHost: x\r\n${headers.map((h) => h + "\r\n").join("")}Connection: close\r\n\r\n`;
-}
-
-/** Sends one request and returns its one response. */
-async function fetch1(port: number, method: string, target: string, headers: string[] = []): Promise<Resp & { raw: Buffer }> {
-  const raw = await exchange(port, req(method, target, headers));
-  const rs = parseResponses(raw, method === "HEAD");
-  assert.equal(rs.length, 1, `one response to ${method} ${target}; got ${JSON.stringify(raw.toString("latin1").slice(0, 300))}`);
-  assert.ok(rs[0]!.complete, `${method} ${target}: the body arrived`);
-  return { ...rs[0]!, raw };
-}
-
-const names = (r: Resp): string[] => r.headers.map(([n]) => n);
-
-const log = new LogCapture();
-let tree: FileTree;
-const running: Running<any>[] = [];
-
-async function start(Handler: HandlerClass): Promise<number> {
-  const r = await serve(Handler);
-  running.push(r);
-  return r.port;
-}
-
-before(async () => {
-  log.start();
-  tree = await buildFileTree({ big: false });
-});
-
-after(async () => {
-  try {
-    await Promise.allSettled(running.map((r) => r.close()));
-    await tree.remove();
-  } finally {
-    log.stop();
-  }
-});
+const suite = fileServerSuite();
+const { log, start } = suite;
 
 // ---- ranges -----------------------------------------------------------------------
 
@@ -202,9 +152,9 @@ const RANGE_ROWS: RangeRow[] = [
 describe("SimpleHTTPRequestHandler: byte ranges", () => {
   let port: number;
   before(async () => {
-    await writeFile(tree.path("thousand.bin"), Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256)));
-    await utimes(tree.path("thousand.bin"), FIXED_MTIME_S, FIXED_MTIME_S);
-    port = await start(servingDir(tree.root));
+    await writeFile(suite.tree.path("thousand.bin"), Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256)));
+    await utimes(suite.tree.path("thousand.bin"), FIXED_MTIME_S, FIXED_MTIME_S);
+    port = await start(servingDir(suite.tree.root));
   });
 
   for (const row of RANGE_ROWS) {
@@ -273,7 +223,7 @@ describe("SimpleHTTPRequestHandler: byte ranges", () => {
   });
 
   test("Range: a Range row of the 5-byte window of a larger file matches the file's bytes", async () => {
-    const content = await readFile(tree.path("page.html"));
+    const content = await readFile(suite.tree.path("page.html"));
     const r = await fetch1(port, "GET", "/page.html", ["Range: bytes=5-9,-3"]);
     const ct = header(r, "Content-type")!;
     const parts = parseMultipart(r.body, ct.slice(ct.indexOf("boundary=") + 9));

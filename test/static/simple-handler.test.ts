@@ -19,63 +19,13 @@ import { mkdir, mkdtemp, open as openFile, readdir, readlink, rm, symlink, trunc
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SimpleHTTPRequestHandler, type Source } from "../../src/static/simple-handler.js";
-import { exchange, LogCapture, open, readUntil, run, serve, type Running } from "../helpers/net.js";
-import { buildFileTree, FIXED_HTTP_DATE, FIXED_MTIME_S, type FileTree } from "../fixtures/file-tree.js";
+import { exchange, open, readUntil, run } from "../helpers/net.js";
+import { FIXED_HTTP_DATE } from "../fixtures/file-tree.js";
 import { header, parseResponses, responsesArrived, type Resp } from "../conformance/files-side-by-side.js";
-import { servingDir as servingDirOf } from "../helpers/handlers.js";
+import { fetch1, fileServerSuite, names, req, servingDir, TEN, TEN_ETAG } from "./file-server-suite.js";
 
-const MTIME_HEX = (FIXED_MTIME_S * 1000).toString(16);
-/** The ETag of the 10-byte fixture file `ten.txt`. */
-const TEN_ETAG = `W/"a-${MTIME_HEX}"`;
-const TEN = "0123456789";
-
-type HandlerClass = typeof SimpleHTTPRequestHandler;
-
-/** A handler class serving `directory` (the constructor option, as Python's `partial`). */
-function servingDir(directory: string): HandlerClass {
-  return servingDirOf(directory, SimpleHTTPRequestHandler, "HTTP/1.1");
-}
-
-
-/** An HTTP/1.1 request asking the server to close after answering. */
-function req(method: string, target: string, headers: string[] = []): string {
-  return `${method} ${target} HTTP/1.1\r\nHost: x\r\n${headers.map((h) => h + "\r\n").join("")}Connection: close\r\n\r\n`;
-}
-
-/** Sends one request and returns its one response. */
-async function fetch1(port: number, method: string, target: string, headers: string[] = []): Promise<Resp & { raw: Buffer }> {
-  const raw = await exchange(port, req(method, target, headers));
-  const rs = parseResponses(raw, method === "HEAD");
-  assert.equal(rs.length, 1, `one response to ${method} ${target}; got ${JSON.stringify(raw.toString("latin1").slice(0, 300))}`);
-  assert.ok(rs[0]!.complete, `${method} ${target}: the body arrived`);
-  return { ...rs[0]!, raw };
-}
-
-const names = (r: Resp): string[] => r.headers.map(([n]) => n);
-
-const log = new LogCapture();
-let tree: FileTree;
-const running: Running<any>[] = [];
-
-async function start(Handler: HandlerClass): Promise<number> {
-  const r = await serve(Handler);
-  running.push(r);
-  return r.port;
-}
-
-before(async () => {
-  log.start();
-  tree = await buildFileTree({ big: false });
-});
-
-after(async () => {
-  try {
-    await Promise.allSettled(running.map((r) => r.close()));
-    await tree.remove();
-  } finally {
-    log.stop();
-  }
-});
+const suite = fileServerSuite();
+const { log, start } = suite;
 
 // ---- hostile paths -----------------------------------------------------------------
 
@@ -89,22 +39,22 @@ describe("SimpleHTTPRequestHandler: hostile paths never leave the directory", ()
   let hasFifo = false;
 
   before(async () => {
-    plain = await start(servingDir(tree.root));
+    plain = await start(servingDir(suite.tree.root));
     follow = await start(
-      class extends servingDir(tree.root) {
+      class extends servingDir(suite.tree.root) {
         override follow_symlinks = true;
       },
     );
     // The served directory named through a symlink, and with a trailing slash.
-    await symlink(tree.root, join(tree.base, "root-link"));
-    viaLink = await start(servingDir(join(tree.base, "root-link")));
-    slashDir = await start(servingDir(tree.root + "/"));
+    await symlink(suite.tree.root, join(suite.tree.base, "root-link"));
+    viaLink = await start(servingDir(join(suite.tree.base, "root-link")));
+    slashDir = await start(servingDir(suite.tree.root + "/"));
     // Special files and tricky links, made here so the conformance tree stays CPython-safe.
-    await mkdir(tree.path("idx-out"));
-    await symlink("../../outside/secret.txt", tree.path("idx-out/index.html"));
-    await symlink("loop", tree.path("loop"));
-    await symlink("/dev/zero", tree.path("zero"));
-    hasFifo = await run("mkfifo", [tree.path("fifo")]).then(
+    await mkdir(suite.tree.path("idx-out"));
+    await symlink("../../outside/secret.txt", suite.tree.path("idx-out/index.html"));
+    await symlink("loop", suite.tree.path("loop"));
+    await symlink("/dev/zero", suite.tree.path("zero"));
+    hasFifo = await run("mkfifo", [suite.tree.path("fifo")]).then(
       () => true,
       () => false,
     );
@@ -202,7 +152,7 @@ describe("SimpleHTTPRequestHandler: hostile paths never leave the directory", ()
     test(`follow_symlinks = true: ${row.target} → ${row.status}`, async () => {
       const r = await fetch1(follow, "GET", row.target);
       assert.equal(r.status, row.status, r.statusLine ?? "");
-      assert.equal(r.raw.includes(tree.secret), row.secret, "the secret is served exactly where a symlink leads to it");
+      assert.equal(r.raw.includes(suite.tree.secret), row.secret, "the secret is served exactly where a symlink leads to it");
       if (!row.secret) seen.push({ row: `follow ${row.target}`, raw: r.raw });
     });
   }
@@ -215,7 +165,7 @@ describe("SimpleHTTPRequestHandler: hostile paths never leave the directory", ()
       seen.push({ row: `listing ${target}`, raw: r.raw });
     }
     assert.ok(seen.length > 100, `${seen.length} responses checked`);
-    const leaks = seen.filter((s) => s.raw.includes(tree.secret) || s.raw.includes(tree.secret.slice(11)));
+    const leaks = seen.filter((s) => s.raw.includes(suite.tree.secret) || s.raw.includes(suite.tree.secret.slice(11)));
     assert.deepEqual(leaks.map((l) => l.row), []);
     assert.ok(!seen.some((s) => s.raw.includes("root:x:0:0") || s.raw.includes("root:")), "/etc/passwd never served");
   });
@@ -430,13 +380,13 @@ describe("SimpleHTTPRequestHandler: directory listing", () => {
 
 describe("SimpleHTTPRequestHandler: directory, index_pages, extensions_map, server_version", () => {
   test("directory as a constructor option (an inline subclass, Python's partial)", async () => {
-    const port = await start(servingDir(tree.root));
+    const port = await start(servingDir(suite.tree.root));
     const r = await fetch1(port, "GET", "/a.txt");
     assert.equal(r.body.toString(), "hello, world\n");
   });
 
   test("directory as a subclass field", async () => {
-    const root = tree.root;
+    const root = suite.tree.root;
     const port = await start(
       class extends SimpleHTTPRequestHandler {
         override directory = join(root, "sub");
@@ -452,7 +402,7 @@ describe("SimpleHTTPRequestHandler: directory, index_pages, extensions_map, serv
   test("directory defaults to the working directory (read per handler, as os.getcwd())", async () => {
     const port = await start(class extends SimpleHTTPRequestHandler {});
     const cwd = process.cwd();
-    process.chdir(tree.path("sub"));
+    process.chdir(suite.tree.path("sub"));
     try {
       const r = await fetch1(port, "GET", "/b.txt");
       assert.equal(r.status, 200);
@@ -489,7 +439,7 @@ describe("SimpleHTTPRequestHandler: directory, index_pages, extensions_map, serv
 
   test("extensions_map override: consulted as is, then lower-cased, before the MIME database", async () => {
     const port = await start(
-      class extends servingDir(tree.root) {
+      class extends servingDir(suite.tree.root) {
         override extensions_map = { ".txt": "application/x-mine", ".png": "image/x-special" };
       },
     );
@@ -504,13 +454,13 @@ describe("SimpleHTTPRequestHandler: directory, index_pages, extensions_map, serv
     for (const [target, type] of cases) {
       assert.equal(header(await fetch1(port, "GET", target), "Content-type"), type, target);
     }
-    const plain = await start(servingDir(tree.root));
+    const plain = await start(servingDir(suite.tree.root));
     assert.equal(header(await fetch1(plain, "GET", "/bundle.tar.gz"), "Content-type"), "application/gzip");
   });
 
   test("server_version is SimpleHTTP/0.6, and Server is SimpleHTTP/0.6 Node.js/<version>", async () => {
     assert.equal(SimpleHTTPRequestHandler.prototype.server_version, "SimpleHTTP/0.6");
-    const port = await start(servingDir(tree.root));
+    const port = await start(servingDir(suite.tree.root));
     for (const target of ["/a.txt", "/sub/", "/missing"]) {
       assert.equal(header(await fetch1(port, "GET", target), "Server"), `SimpleHTTP/0.6 Node.js/${process.versions.node}`, target);
     }
@@ -521,7 +471,7 @@ describe("SimpleHTTPRequestHandler: directory, index_pages, extensions_map, serv
 
 describe("SimpleHTTPRequestHandler: keep-alive", () => {
   test("several files on one HTTP/1.1 connection, including after a 304 and a 206", async () => {
-    const port = await start(servingDir(tree.root));
+    const port = await start(servingDir(suite.tree.root));
     const socket = await open(port);
     try {
       const steps: [string, (r: Resp) => void][] = [
@@ -556,7 +506,7 @@ describe("SimpleHTTPRequestHandler: keep-alive", () => {
   });
 
   test("an error (404) closes the connection, as CPython's send_error does", async () => {
-    const port = await start(servingDir(tree.root));
+    const port = await start(servingDir(suite.tree.root));
     const raw = await exchange(port, "GET /missing HTTP/1.1\r\nHost: x\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
     const rs = parseResponses(raw);
     assert.deepEqual(rs.map((r) => r.status), [404]);
