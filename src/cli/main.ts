@@ -25,7 +25,7 @@
  * 6. Serve until a signal. SIGINT: CPython's "Keyboard interrupt received,
  *    exiting." and exit 0 at once. SIGTERM (CPython just dies): stop
  *    accepting, close idle keep-alive connections, let requests in flight
- *    finish for up to `--drain-timeout` seconds (`DRAIN_TIMEOUT` by default),
+ *    finish for up to `--drain-timeout` seconds (`DRAIN_TIMEOUT` in protocol/limits.ts by default),
  *    exit 0. With `--health`, the health path answers 503 first and the
  *    listener stays open for the first half of that time (lb-setup.ts).
  *    The signal queue and the drain are in stop.ts.
@@ -44,7 +44,6 @@ import { readFile, stat } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { resolve } from "node:path";
 import type { ClientAddress, HandlerServer } from "../handler/base-handler.js";
-import { DRAIN_TIMEOUT } from "../protocol/limits.js";
 import { pyRepr } from "../python/repr.js";
 import type { AddressFamily, ServerAddress } from "../server/address.js";
 import type { RequestHandlerClass } from "../server/base-server.js";
