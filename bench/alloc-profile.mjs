@@ -3,7 +3,8 @@
 // of it survives a young-generation GC (is promoted)?
 //
 // Usage: node bench/alloc-profile.mjs [--server ours|node-http] [--close]
-//                                     [--survivors] [--top N] [-- SERVER ARGS]
+//                                     [--survivors] [--top N] [--keep FILE]
+//                                     [-- SERVER ARGS]
 //
 // Starts bench/servers/<server>.mjs inside this script (as a child), with
 // V8's sampling heap profiler (inspector `HeapProfiler.startSampling`, one
@@ -16,7 +17,8 @@
 // slow). Run the server with `--no-turbo-inlining` (NODE_FLAGS) to see
 // allocations of inlined functions under their own name.
 // Sampling is statistical: compare rows of one run, or runs of the same
-// length. Needs wrk.
+// length. `--keep FILE` also writes the profile there (open it in Chrome's
+// DevTools, Memory tab, for the call trees). Needs wrk.
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,6 +78,7 @@ if (process.env.ALLOC_PROFILE_CHILD) {
   await seen(/WROTE/);
   child.kill();
   const profile = JSON.parse(readFileSync(out, "utf8"));
+  if (opt("--keep", null) !== null) writeFileSync(opt("--keep"), JSON.stringify(profile));
   rmSync(tmp, { recursive: true });
 
   const bySite = new Map();

@@ -40,7 +40,7 @@ import { drainingHead, headFlushed, logRequest, requestEnded } from "./lb-hooks.
 import { checkHeaderText, headBytes, serverDateBlock } from "./response-head.js";
 import { parse_headers } from "./parse-headers.js";
 import { readTimeouts, SocketReader, type RFile } from "./rfile.js";
-import { SocketWriter, writeTimeouts, type WFile } from "./wfile.js";
+import { RESOLVED, SocketWriter, writeTimeouts, type WFile } from "./wfile.js";
 import { setupStream, StreamRequest } from "./h2-stream.js";
 
 export { parse_headers };
@@ -197,24 +197,27 @@ export class BaseHTTPRequestHandler {
    * far as its parts allow and awaits only what is really pending, so
    * pipelined requests already received are answered in one write.
    */
-  async handle(): Promise<void> {
+  handle(): Promise<void> {
     this.close_connection = true;
-    if (this.handle_one_request !== BASE_HANDLE_ONE_REQUEST) {
-      await this.handle_one_request();
-      while (!this.close_connection) await this.handle_one_request();
-      return;
+    if (this.handle_one_request !== BASE_HANDLE_ONE_REQUEST) return handleEach(this);
+    try {
+      return serveRequests(this, this.#x, false);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return serveRequests(this, this.#x, false);
   }
 
   /** Flushes what is left of the response. */
-  async finish(): Promise<void> {
+  finish(): Promise<void> {
     if (this.#x.lb) requestEnded(this, bytesWritten(this));
+    let flushed: Promise<void>;
     try {
-      await this.wfile.flush();
+      flushed = this.wfile.flush();
     } catch {
-      // The client is gone; there is nobody to flush to.
+      return RESOLVED;
     }
+    // The client may be gone: there is nobody to flush to, and no error to report.
+    return flushed === RESOLVED ? RESOLVED : Promise.resolve(flushed).then(undefined, ignore);
   }
 
   // ---- one request ----------------------------------------------------------
@@ -457,6 +460,14 @@ export class BaseHTTPRequestHandler {
     installExtensions(this.prototype, (h) => h.#x);
   }
 }
+
+/** `handle()` for a handler that overrides `handle_one_request()`: CPython's loop. */
+async function handleEach(h: BaseHTTPRequestHandler): Promise<void> {
+  await h.handle_one_request();
+  while (!h.close_connection) await h.handle_one_request();
+}
+
+const ignore = (): void => {};
 
 const proto = BaseHTTPRequestHandler.prototype;
 // Shortcuts (the request loop's, send_response()'s block) are taken while these are not overridden.

@@ -54,9 +54,12 @@ export class HTTPMessage implements Iterable<string> {
   get_all<T>(name: string, failobj: T): string[] | T;
   get_all<T>(name: string, failobj?: T): string[] | T | undefined {
     const key = name.toLowerCase();
+    const lower = this.#lower;
+    let i = lower.indexOf(key);
+    if (i === -1) return failobj;
     const out: string[] = [];
-    for (let i = 0; i < this.#lower.length; i++) if (this.#lower[i] === key) out.push(this.#values[i]!);
-    return out.length > 0 ? out : failobj;
+    for (; i < lower.length; i++) if (lower[i] === key) out.push(this.#values[i]!);
+    return out;
   }
 
   /** Python's `name in message`. */
