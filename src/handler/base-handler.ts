@@ -30,7 +30,7 @@ import { formatHttpDate, MONTHNAME, WEEKDAYNAME } from "../protocol/http-date.js
 import { decideRequestLine, requestKeepAlive } from "../protocol/request-head.js";
 import { RESPONSES } from "../protocol/status.js";
 import { pyFormat } from "../python/format.js";
-import { escapeControl, formatLogMessage, logDateTimeString, REQUEST_LOG_FORMAT, writeLog } from "../python/log-line.js";
+import { escapeControl, logDateTimeString, logMessageText, REQUEST_LOG_FORMAT, writeLog } from "../python/log-line.js";
 import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, htmlEscape } from "./error-page.js";
 import { bytesWritten, Exchange } from "./exchange.js";
 import { answer } from "./request-failed.js";
@@ -433,7 +433,7 @@ export class BaseHTTPRequestHandler {
    * with `args` and its control characters escaped.
    */
   log_message(format: string, ...args: unknown[]): void {
-    writeLog(`${this.address_string()} - - [${this.log_date_time_string()}] ${escapeControl(formatLogMessage(format, args))}\n`);
+    writeLog(`${this.address_string()} - - [${this.log_date_time_string()}] ${logMessageText(format, args)}\n`);
   }
 
   /** `server_version` and `sys_version`, as sent in `Server`. */
