@@ -202,7 +202,9 @@ export function parseHeaderLine(line: Buffer, into: HTTPMessage): void {
   while (vs < ve && (line[vs] === 0x20 || line[vs] === 0x09)) vs++;
   while (ve > vs && (line[ve - 1] === 0x20 || line[ve - 1] === 0x09)) ve--;
   for (let i = vs; i < ve; i++) if (VALUE_BYTE[line[i]!] !== 1) throw invalid("Bad header value");
-  into.add_header(line.toString("latin1", 0, colon), line.toString("latin1", vs, ve));
+  // One decode of the line, then string slices (a native call fewer per field).
+  const text = line.toString("latin1", 0, ve);
+  into.add_header(text.slice(0, colon), text.slice(vs));
 }
 
 /**

@@ -14,6 +14,8 @@
 
 const EMPTY = Buffer.alloc(0);
 const MIN_CAPACITY = 16 * 1024;
+/** A line search looks at this many bytes with a loop before it calls `indexOf()`. */
+const SHORT_SCAN = 128;
 
 export class ReceiveBuffer {
   /** Storage; bytes [#start, #end) are unconsumed. */
@@ -66,7 +68,17 @@ export class ReceiveBuffer {
     const stop = this.#start + max;
     // Search [from, stop) only: past `stop` lie another message's bytes or spare capacity.
     const buf = this.#buf;
-    const lf = from >= stop ? -1 : (stop === buf.length ? buf : buf.subarray(0, stop)).indexOf(0x0a, from);
+    // The first bytes by a loop (a header line is short: no view to make),
+    // the rest by indexOf() on a view that ends at `stop`.
+    let lf = -1;
+    const near = Math.min(stop, from + SHORT_SCAN);
+    for (let i = from; i < near; i++) {
+      if (buf[i] === 0x0a) {
+        lf = i;
+        break;
+      }
+    }
+    if (lf === -1 && near < stop) lf = (stop === buf.length ? buf : buf.subarray(0, stop)).indexOf(0x0a, near);
     if (lf !== -1 && lf < stop) return this.take(lf + 1 - this.#start);
     if (max === limit) return this.take(limit);
     this.#searched = stop;
