@@ -40,7 +40,7 @@ import { drainingHead, headFlushed, logRequest, requestEnded } from "./lb-hooks.
 import { checkHeaderText, headBytes, serverDateBlock } from "./response-head.js";
 import { parse_headers } from "./parse-headers.js";
 import { readTimeouts, SocketReader, type RFile } from "./rfile.js";
-import { SocketWriter, writeTimeouts, type WFile } from "./wfile.js";
+import { RESOLVED, SocketWriter, writeTimeouts, type WFile } from "./wfile.js";
 import { setupStream, StreamRequest } from "./h2-stream.js";
 
 export { parse_headers };
@@ -138,8 +138,18 @@ export class BaseHTTPRequestHandler {
   path = "";
   /** The request's version (`"HTTP/1.1"`). */
   request_version = "";
-  /** The request's header fields. Empty for HTTP/0.9. */
-  headers: HTTPMessage = new HTTPMessage();
+  /**
+   * The request's header fields. Empty for HTTP/0.9. (An accessor: the empty
+   * message a handler starts with is made only if read before a request
+   * sets its own.)
+   */
+  get headers(): HTTPMessage {
+    return (this.#headers ??= new HTTPMessage());
+  }
+  set headers(value: HTTPMessage) {
+    this.#headers = value;
+  }
+  #headers: HTTPMessage | null = null;
   /**
    * Extension (not in CPython): the request target in origin form, what a
    * server serves: `path` itself for a `/…` target; the path and query of an
@@ -197,24 +207,30 @@ export class BaseHTTPRequestHandler {
    * far as its parts allow and awaits only what is really pending, so
    * pipelined requests already received are answered in one write.
    */
-  async handle(): Promise<void> {
+  handle(): Promise<void> {
     this.close_connection = true;
-    if (this.handle_one_request !== BASE_HANDLE_ONE_REQUEST) {
-      await this.handle_one_request();
-      while (!this.close_connection) await this.handle_one_request();
-      return;
-    }
+    if (this.handle_one_request !== BASE_HANDLE_ONE_REQUEST) return handleEach(this);
     return serveRequests(this, this.#x, false);
   }
 
-  /** Flushes what is left of the response. */
-  async finish(): Promise<void> {
-    if (this.#x.lb) requestEnded(this, bytesWritten(this));
+  /**
+   * Flushes what is left of the response. (Not an async function: with
+   * nothing left to send, it returns an already settled Promise and costs
+   * none of its own.)
+   */
+  finish(): Promise<void> {
     try {
-      await this.wfile.flush();
-    } catch {
-      // The client is gone; there is nobody to flush to.
+      if (this.#x.lb) requestEnded(this, bytesWritten(this));
+    } catch (e) {
+      return Promise.reject(e);
     }
+    let flushed: unknown;
+    try {
+      flushed = this.wfile.flush();
+    } catch {
+      return RESOLVED; // The client is gone; there is nobody to flush to.
+    }
+    return flushed === RESOLVED ? RESOLVED : flushQuietly(flushed);
   }
 
   // ---- one request ----------------------------------------------------------
@@ -455,6 +471,21 @@ export class BaseHTTPRequestHandler {
 
   static {
     installExtensions(this.prototype, (h) => h.#x);
+  }
+}
+
+/** `handle()` of a handler that overrides `handle_one_request()`: CPython's loop. */
+async function handleEach(h: BaseHTTPRequestHandler): Promise<void> {
+  await h.handle_one_request();
+  while (!h.close_connection) await h.handle_one_request();
+}
+
+/** `finish()`'s wait for a flush still pending. */
+async function flushQuietly(flushed: unknown): Promise<void> {
+  try {
+    await flushed;
+  } catch {
+    // The client is gone; there is nobody to flush to.
   }
 }
 
