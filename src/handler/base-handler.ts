@@ -128,8 +128,23 @@ export class BaseHTTPRequestHandler {
 
   /** Set before `handle_one_request()` returns: `true` when no further request may follow. */
   close_connection = true;
-  /** The request line as received, line ending included. */
-  raw_requestline: Buffer = EMPTY;
+  /**
+   * The request line as received, line ending included. (An accessor: over
+   * HTTP/2 the line's bytes are made only if read.)
+   */
+  get raw_requestline(): Buffer {
+    const x = this.#x;
+    if (x.rawLine !== null) {
+      this.#raw = x.rawLine.raw;
+      x.rawLine = null;
+    }
+    return this.#raw;
+  }
+  set raw_requestline(value: Buffer) {
+    this.#x.rawLine = null;
+    this.#raw = value;
+  }
+  #raw: Buffer = EMPTY;
   /** The request line without its line ending; empty when none was parsed. */
   requestline = "";
   /** The method (`"GET"`), or `null` before the request line is parsed. */

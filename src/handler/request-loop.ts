@@ -44,6 +44,8 @@ import { RESOLVED, SocketWriter } from "./wfile.js";
 
 type Handler = BaseHTTPRequestHandler;
 
+const EMPTY = Buffer.alloc(0);
+
 /** The base class's own methods: while a handler does not override one, the loop may take a shortcut. */
 export const BASE = {
   handle_one_request: null as unknown,
@@ -87,7 +89,7 @@ function serveStream(h: Handler, x: Exchange, stream: StreamExchange): Promise<v
       }
     } else {
       if (x.lb) requestStarted(h, x.writtenAtStart);
-      applyLine(h, x, head);
+      applyStreamLine(h, x, head);
       h.headers = head.headers;
       pending = requestFailed(h, x, head.refusal, null);
     }
@@ -117,7 +119,7 @@ function after<T>(h: Handler, x: Exchange, pending: Promise<T>, next: (h: Handle
 /** Step 2 for a stream: the head's values on the handler; then dispatch. */
 function acceptStream(h: Handler, x: Exchange, head: StreamHead): Promise<void> | undefined {
   if (x.lb) requestStarted(h, x.writtenAtStart);
-  applyLine(h, x, head);
+  applyStreamLine(h, x, head);
   const parsed = acceptHead(h, x, null, head.headers, head.framing, head.closeConnection);
   if (parsed instanceof Promise) return after(h, x, parsed, streamAccepted);
   return parsed ? dispatchStream(h, x) : undefined;
@@ -530,6 +532,18 @@ export function applyLine(h: Handler, x: Exchange, line: RequestLineResult): voi
     h.close_connection = true;
     return;
   }
+  applyWords(h, x, line);
+}
+
+/** HTTP/2: {@link applyLine} with `raw_requestline` made from the stream's head only if read. */
+function applyStreamLine(h: Handler, x: Exchange, head: StreamHead): void {
+  h.raw_requestline = EMPTY;
+  x.rawLine = head;
+  applyWords(h, x, head);
+}
+
+/** {@link applyLine} past `raw_requestline`, for a line with words. */
+function applyWords(h: Handler, x: Exchange, line: RequestLineResult): void {
   h.requestline = line.requestline;
   h.command = line.command;
   h.request_version = line.version ?? h.default_request_version;
