@@ -1,10 +1,14 @@
 // bench/perf-raw-net.mjs: the floor — a minimal HTTP/1.1 hello loop on raw
 // node:net (no parsing beyond counting request heads), for comparing
-// instructions and CPU per request with ours and node:http (see NOTES.md).
+// instructions and CPU per request with ours and node:http (see NOTES.md);
+// a lone request asking `Connection: close` is answered and the connection
+// ended (the hello-close scenario's floor).
 // `node bench/perf-raw-net.mjs PORT`; prints `READY <port>`.
 import { createServer } from "node:net";
 
 const RESPONSE = Buffer.from("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, world!");
+const RESPONSE_CLOSE = Buffer.from("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: close\r\n\r\nHello, world!");
+const CLOSE = /\r\nconnection: *close\r\n/i;
 const port = Number(process.argv[2] ?? 0);
 const server = createServer((socket) => {
   socket.setNoDelay(true);
@@ -20,7 +24,8 @@ const server = createServer((socket) => {
       at = end + 4;
     }
     tail = text.slice(at);
-    if (n === 1) socket.write(RESPONSE);
+    if (n === 1 && CLOSE.test(text)) socket.end(RESPONSE_CLOSE); // one request per connection (hello-close)
+    else if (n === 1) socket.write(RESPONSE);
     else if (n > 1) socket.write(Buffer.concat(Array(n).fill(RESPONSE)));
   });
   socket.on("error", () => {});

@@ -33,6 +33,12 @@ export const SYSTEMS = {
     argv: ["node", join(SERVERS, "node-http.mjs")],
     args: [],
   },
+  "node-net": {
+    short: "node:net",
+    label: "raw node:net loop (the floor: no HTTP parsing, bench/perf-raw-net.mjs)",
+    argv: ["node", join(BENCH_DIR, "perf-raw-net.mjs")],
+    args: [],
+  },
   "ours-w2": {
     short: "ours ×2",
     label: "ours (log_message off), `serveWorkers()` with 2 worker processes",
@@ -381,11 +387,14 @@ export const SCENARIOS = [
       "and close after the response.",
     path: "/",
     duration: 3,
-    systems: HELLO_SYSTEMS,
-    baselines: ["node-http", "python", "python-nodelay"],
+    systems: [...HELLO_SYSTEMS, "node-net"],
+    baselines: ["node-http", "node-net", "python"],
     loads: [{ name: "c10-close", wrk: ["-t1", "-c10", "-H", "Connection: close"], rounds: "all" }],
     expect: { status: 200, body: "Hello, world!", headers: { "content-type": "text/plain", "content-length": "13" } },
-    targets: [{ peers: ["node-http"], min: 1, what: "node:http (not in the issue: a floor of ours)" }],
+    targets: [
+      { peers: ["node-http"], min: 1, what: "node:http" },
+      { load: "c10-close", peers: ["node-http"], maxCpu: 1, what: "≤ 1.0× node:http's CPU per request" },
+    ],
   },
   {
     name: "hello-workers",

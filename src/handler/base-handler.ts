@@ -30,7 +30,7 @@ import { formatHttpDate, MONTHNAME, WEEKDAYNAME } from "../protocol/http-date.js
 import { decideRequestLine, requestKeepAlive } from "../protocol/request-head.js";
 import { RESPONSES } from "../protocol/status.js";
 import { pyFormat } from "../python/format.js";
-import { escapeControl, formatLogMessage, logDateTimeString, REQUEST_LOG_FORMAT, writeLog } from "../python/log-line.js";
+import { escapeControl, logDateTimeString, logMessageText, REQUEST_LOG_FORMAT, writeLog } from "../python/log-line.js";
 import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, htmlEscape } from "./error-page.js";
 import { bytesWritten, Exchange } from "./exchange.js";
 import { answer } from "./request-failed.js";
@@ -225,27 +225,24 @@ export class BaseHTTPRequestHandler {
   handle(): Promise<void> {
     this.close_connection = true;
     if (this.handle_one_request !== BASE_HANDLE_ONE_REQUEST) return handleEach(this);
-    return serveRequests(this, this.#x, false);
-  }
-
-  /**
-   * Flushes what is left of the response. (Not an async function: with
-   * nothing left to send, it returns an already settled Promise and costs
-   * none of its own.)
-   */
-  finish(): Promise<void> {
     try {
-      if (this.#x.lb) requestEnded(this, bytesWritten(this));
+      return serveRequests(this, this.#x, false);
     } catch (e) {
       return Promise.reject(e);
     }
-    let flushed: unknown;
+  }
+
+  /** Flushes what is left of the response. */
+  finish(): Promise<void> {
+    if (this.#x.lb) requestEnded(this, bytesWritten(this));
+    let flushed: Promise<void>;
     try {
       flushed = this.wfile.flush();
     } catch {
-      return RESOLVED; // The client is gone; there is nobody to flush to.
+      return RESOLVED;
     }
-    return flushed === RESOLVED ? RESOLVED : flushQuietly(flushed);
+    // The client may be gone: there is nobody to flush to, and no error to report.
+    return flushed === RESOLVED ? RESOLVED : Promise.resolve(flushed).then(undefined, ignore);
   }
 
   // ---- one request ----------------------------------------------------------
@@ -461,7 +458,7 @@ export class BaseHTTPRequestHandler {
    * with `args` and its control characters escaped.
    */
   log_message(format: string, ...args: unknown[]): void {
-    writeLog(`${this.address_string()} - - [${this.log_date_time_string()}] ${escapeControl(formatLogMessage(format, args))}\n`);
+    writeLog(`${this.address_string()} - - [${this.log_date_time_string()}] ${logMessageText(format, args)}\n`);
   }
 
   /** `server_version` and `sys_version`, as sent in `Server`. */
@@ -489,20 +486,13 @@ export class BaseHTTPRequestHandler {
   }
 }
 
-/** `handle()` of a handler that overrides `handle_one_request()`: CPython's loop. */
+/** `handle()` for a handler that overrides `handle_one_request()`: CPython's loop. */
 async function handleEach(h: BaseHTTPRequestHandler): Promise<void> {
   await h.handle_one_request();
   while (!h.close_connection) await h.handle_one_request();
 }
 
-/** `finish()`'s wait for a flush still pending. */
-async function flushQuietly(flushed: unknown): Promise<void> {
-  try {
-    await flushed;
-  } catch {
-    // The client is gone; there is nobody to flush to.
-  }
-}
+const ignore = (): void => {};
 
 const proto = BaseHTTPRequestHandler.prototype;
 // Shortcuts (the request loop's, send_response()'s block) are taken while these are not overridden.

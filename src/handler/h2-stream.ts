@@ -290,21 +290,12 @@ export class StreamHead implements RequestLineResult {
     this.accepted = true;
     addFields(this.headers, request._raw, authority);
     this.framing = bodyFraming(request);
-    this.refusal = authority !== undefined && !validHost(authority) ? HEAD_ERRORS.badHost(authority) : null;
+    this.refusal = authority !== undefined && !isValidHost(authority) ? HEAD_ERRORS.badHost(authority) : null;
   }
 
   get raw(): Buffer {
     return (this.#raw ??= Buffer.from(this.requestline + "\r\n", "latin1"));
   }
-}
-
-/** The last `:authority` found valid: a connection's streams repeat it. */
-let lastValidHost = "";
-function validHost(authority: string): boolean {
-  if (authority === lastValidHost) return true;
-  if (!isValidHost(authority)) return false;
-  lastValidHost = authority;
-  return true;
 }
 
 function addFields(message: HTTPMessage, raw: string[], authority: string | undefined): void {

@@ -109,6 +109,10 @@ export class SocketReader implements RFile, AsyncIterable<Buffer> {
     const reader = this[READER]!;
     reader.#atEnd();
     if (reader.#timer !== null) clearTimeout(reader.#timer);
+    // Node keeps a closed socket reachable until its handle is gone, so young
+    // objects it points to survive a scavenge and are promoted: dropping the
+    // slot keeps the reader, and the handler its waits lead to, out of that.
+    this[READER] = undefined;
   };
 
   #received(chunk: Buffer): void {

@@ -25,18 +25,15 @@ import type { ReceiveBuffer } from "./receive-buffer.js";
  * iteration in arrival order.
  */
 export class HTTPMessage implements Iterable<string> {
-  #names: string[] = [];
-  #lower: string[] = [];
-  #values: string[] = [];
+  /** The fields as triples in arrival order: name as sent, name lower-cased, value (one array: one allocation as it grows). */
+  #f: string[] = [];
 
   /**
    * Appends a field as received. Internal to the parser, but public so a
    * `MessageClass` subclass or a test can build a message.
    */
   add_header(name: string, value: string): void {
-    this.#names.push(name);
-    this.#lower.push(name.toLowerCase());
-    this.#values.push(value);
+    this.#f.push(name, name.toLowerCase(), value);
   }
 
   /** The first value of field `name` (case-insensitive), or `failobj` when absent. */
@@ -44,8 +41,8 @@ export class HTTPMessage implements Iterable<string> {
   get<T>(name: string, failobj: T): string | T;
   get<T>(name: string, failobj?: T): string | T | undefined {
     const key = name.toLowerCase();
-    const lower = this.#lower;
-    for (let i = 0; i < lower.length; i++) if (lower[i] === key) return this.#values[i];
+    const f = this.#f;
+    for (let i = 1; i < f.length; i += 3) if (f[i] === key) return f[i + 1];
     return failobj;
   }
 
@@ -54,39 +51,53 @@ export class HTTPMessage implements Iterable<string> {
   get_all<T>(name: string, failobj: T): string[] | T;
   get_all<T>(name: string, failobj?: T): string[] | T | undefined {
     const key = name.toLowerCase();
-    const out: string[] = [];
-    for (let i = 0; i < this.#lower.length; i++) if (this.#lower[i] === key) out.push(this.#values[i]!);
-    return out.length > 0 ? out : failobj;
+    const f = this.#f;
+    let out: string[] | undefined;
+    for (let i = 1; i < f.length; i += 3) if (f[i] === key) (out ??= []).push(f[i + 1]!);
+    return out ?? failobj;
   }
 
   /** Python's `name in message`. */
   has(name: string): boolean {
-    return this.#lower.includes(name.toLowerCase());
+    const key = name.toLowerCase();
+    const f = this.#f;
+    for (let i = 1; i < f.length; i += 3) if (f[i] === key) return true;
+    return false;
   }
 
   /** Field names in arrival order, as sent (repeats included). */
   keys(): string[] {
-    return this.#names.slice();
+    return this.#column(0);
   }
 
   /** Field values in arrival order. */
   values(): string[] {
-    return this.#values.slice();
+    return this.#column(2);
   }
 
   /** `[name, value]` pairs in arrival order. */
   items(): [string, string][] {
-    return this.#names.map((n, i) => [n, this.#values[i]!]);
+    const f = this.#f;
+    const out: [string, string][] = [];
+    for (let i = 0; i < f.length; i += 3) out.push([f[i]!, f[i + 2]!]);
+    return out;
   }
 
   /** Number of fields (Python's `len()`). */
   get length(): number {
-    return this.#names.length;
+    return this.#f.length / 3;
   }
 
   /** Iterates over field names, as Python's `Message` does. */
   [Symbol.iterator](): Iterator<string> {
-    return this.#names[Symbol.iterator]();
+    return this.keys()[Symbol.iterator]();
+  }
+
+  #column(k: number): string[] {
+    const f = this.#f;
+    const out: string[] = [];
+    for (let i = k; i < f.length; i += 3) out.push(f[i]!);
+    return out;
   }
 
   /**
@@ -119,7 +130,8 @@ export class HTTPMessage implements Iterable<string> {
   /** The head as text, `Name: value` lines and a blank line (Python's `str(message)`). */
   toString(): string {
     let s = "";
-    for (let i = 0; i < this.#names.length; i++) s += `${this.#names[i]}: ${this.#values[i]}\n`;
+    const f = this.#f;
+    for (let i = 0; i < f.length; i += 3) s += `${f[i]}: ${f[i + 2]}\n`;
     return s + "\n";
   }
 }

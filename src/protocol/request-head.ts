@@ -337,12 +337,12 @@ export class RequestHeadReader {
     const headers = this.#message!;
     this.headers = headers;
     // Step 3: Host (RFC 9112 §3.2: 400 for more than one, or an invalid one).
-    const hosts = headers.get_all("Host");
+    const hosts = headers.get_all("host");
     if (hosts !== null && hosts !== undefined && hosts.length > 0) {
       if (hosts.length > 1) throw HEAD_ERRORS.repeatedHost();
       if (!isValidHost(hosts[0]!)) throw HEAD_ERRORS.badHost(hosts[0]!);
     }
     const framing = requestFraming(headers, line.version ?? o.defaultVersion, line.command ?? "");
-    return { line, headers, framing, closeConnection: requestKeepAlive(line.closeConnection, headers.get_all("Connection") ?? undefined, o.protocolVersion) };
+    return { line, headers, framing, closeConnection: requestKeepAlive(line.closeConnection, headers.get_all("connection") ?? undefined, o.protocolVersion) };
   }
 }

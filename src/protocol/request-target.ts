@@ -67,8 +67,13 @@ export function isValidAuthority(value: string, requireHost = false): boolean {
 
 /** A `Host` field value (RFC 9110 §7.2): `uri-host [":" port]`, possibly empty. */
 export function isValidHost(value: string): boolean {
-  return isValidAuthority(value);
+  // A connection's requests, and most clients', repeat one Host: remember the last valid one.
+  if (value === lastValidHost) return true;
+  if (!isValidAuthority(value)) return false;
+  lastValidHost = value;
+  return true;
 }
+let lastValidHost = "";
 
 /**
  * Decides the request target's form for `method`.

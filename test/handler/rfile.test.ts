@@ -38,6 +38,15 @@ test("SocketReader._of() finds the reader of a socket", () => {
   assert.equal(SocketReader._of(new FakeSocket().socket), undefined);
 });
 
+test("a closed socket lets go of its reader (a socket outlives its close in V8's young generation)", async () => {
+  const { fake, r } = reader();
+  const pending = r.read(1);
+  fake.emit("close");
+  assert.equal((await pending).length, 0, "a pending read ends");
+  assert.equal(SocketReader._of(fake.socket), undefined);
+  assert.equal((await r.read(1)).length, 0, "later reads find end of stream");
+});
+
 test("read(n) returns n bytes, waiting for them; read() reads to the end of stream", async () => {
   const { fake, r } = reader();
   data(fake, "abc");

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { escapeControl, formatLogMessage, logDateTimeString, REQUEST_LOG_FORMAT, writeLog } from "../../src/python/log-line.js";
+import { escapeControl, formatLogMessage, logDateTimeString, logMessageText, REQUEST_LOG_FORMAT, writeLog } from "../../src/python/log-line.js";
 
 test("escapeControl() escapes C0, DEL, C1 and backslash as CPython's _control_char_table", () => {
   const rows: readonly [string, string][] = [
@@ -31,6 +31,20 @@ test("logDateTimeString() is the local time as dd/Mon/yyyy hh:mm:ss, the same wi
   assert.equal(logDateTimeString(ms + 999), "23/Nov/2026 10:00:05");
   assert.equal(logDateTimeString(ms + 1000), "23/Nov/2026 10:00:06");
   assert.match(logDateTimeString(), /^\d\d\/[A-Z][a-z]{2}\/\d{4} \d\d:\d\d:\d\d$/);
+});
+
+test("logMessageText(): log_request()'s line escaped part by part is the whole line escaped", () => {
+  const cases: [string, string, string][] = [
+    ["GET / HTTP/1.1", "200", "-"],
+    ["GET /\x1b[31m\\x HTTP/1.1", "404", "-"],
+    ["GET /\x85\x9f\x7f HTTP/1.0", "2\x00", "1\n"],
+    ["", "-", "-"],
+  ];
+  for (const args of cases) {
+    assert.equal(logMessageText(REQUEST_LOG_FORMAT, args), escapeControl(formatLogMessage(REQUEST_LOG_FORMAT, args)), JSON.stringify(args));
+    assert.equal(logMessageText(REQUEST_LOG_FORMAT, args), escapeControl(formatLogMessage(REQUEST_LOG_FORMAT, args)), "again, from memory");
+  }
+  assert.equal(logMessageText("code %d, message %s", [400, "Bad\trequest"]), "code 400, message Bad\\x09request");
 });
 
 test("formatLogMessage() formats as Python's format % args, a single dict as the mapping", () => {
