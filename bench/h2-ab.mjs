@@ -1,10 +1,10 @@
 // bench/h2-ab.mjs: HTTP/2 hello, ours against node:http2, interleaved (issue 17).
 //
-// `node bench/h2-ab.mjs [TREE...]` (ROUNDS=4 N=30000 by default). Each TREE
+// `node bench/h2-ab.mjs [TREE...]` (ROUNDS=4 N=30000 WARM=3000 by default). Each TREE
 // is a checkout of this package with `npm run build` done (default: this
 // one), served by its bench/servers/ours.mjs --quiet --http2; node:http2 by
 // bench/servers/node-h2.mjs. Each round starts every server in turn (order
-// reversed every other round), warms it with 3000 requests, then loads it
+// reversed every other round), warms it with WARM requests, then loads it
 // with `h2load -c10 -m10 -n N` (cleartext prior knowledge) and reads the
 // server's CPU (utime+stime from /proc) around the load. Prints each run and
 // the medians: requests/s (wall clock: noisy on a shared machine) and CPU µs
@@ -19,6 +19,7 @@ const trees = process.argv.slice(2).map((t) => resolve(t));
 if (trees.length === 0) trees.push(resolve(here, ".."));
 const rounds = Number(process.env.ROUNDS ?? 4);
 const N = Number(process.env.N ?? 30000);
+const WARM = Number(process.env.WARM ?? 3000);
 
 function start(args) {
   return new Promise((resolve, reject) => {
@@ -54,7 +55,7 @@ const results = new Map();
 for (let r = 0; r < rounds; r++) {
   for (const [name, args] of r % 2 ? [...servers].reverse() : servers) {
     const { child, port } = await start(args);
-    load(port, child.pid, 3000);
+    load(port, child.pid, WARM);
     const x = load(port, child.pid, N);
     child.kill();
     if (!results.has(name)) results.set(name, []);

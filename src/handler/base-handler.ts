@@ -128,8 +128,23 @@ export class BaseHTTPRequestHandler {
 
   /** Set before `handle_one_request()` returns: `true` when no further request may follow. */
   close_connection = true;
-  /** The request line as received, line ending included. */
-  raw_requestline: Buffer = EMPTY;
+  /**
+   * The request line as received, line ending included. (An accessor: over
+   * HTTP/2 the line's bytes are made only if read.)
+   */
+  get raw_requestline(): Buffer {
+    const x = this.#x;
+    if (x.rawLine !== null) {
+      this.#raw = x.rawLine.raw;
+      x.rawLine = null;
+    }
+    return this.#raw;
+  }
+  set raw_requestline(value: Buffer) {
+    this.#x.rawLine = null;
+    this.#raw = value;
+  }
+  #raw: Buffer = EMPTY;
   /** The request line without its line ending; empty when none was parsed. */
   requestline = "";
   /** The method (`"GET"`), or `null` before the request line is parsed. */
@@ -138,8 +153,18 @@ export class BaseHTTPRequestHandler {
   path = "";
   /** The request's version (`"HTTP/1.1"`). */
   request_version = "";
-  /** The request's header fields. Empty for HTTP/0.9. */
-  headers: HTTPMessage = new HTTPMessage();
+  /**
+   * The request's header fields. Empty for HTTP/0.9. (An accessor: the empty
+   * message a handler starts with is made only if read before a request
+   * sets its own.)
+   */
+  get headers(): HTTPMessage {
+    return (this.#headers ??= new HTTPMessage());
+  }
+  set headers(value: HTTPMessage) {
+    this.#headers = value;
+  }
+  #headers: HTTPMessage | null = null;
   /**
    * Extension (not in CPython): the request target in origin form, what a
    * server serves: `path` itself for a `/…` target; the path and query of an

@@ -40,6 +40,8 @@ export class Exchange {
   lb = false;
   /** HTTP/2: the stream this handler serves, which takes the response head (h2-stream.ts); `null` on HTTP/1.x. */
   h2: StreamExchange | null = null;
+  /** HTTP/2: the stream's head, whose `raw` becomes `raw_requestline` when that is first read; `null` once it has, and on HTTP/1.x. */
+  rawLine: { readonly raw: Buffer } | null = null;
 
   /** Starts a request. */
   reset(written: number): void {

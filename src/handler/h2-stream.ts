@@ -15,7 +15,7 @@
  *   - `rfile`: a shared empty reader for a stream without a body, else a
  *     `SocketReader` over the stream itself (the same timeouts, `read_body()`,
  *     `iter_body()` and `max_body_size` as over HTTP/1.1).
- * The head is built by {@link streamHead} with the request-line and Host
+ * The head ({@link StreamHead}) is built with the request-line and Host
  * checks of the HTTP/1.1 path (`request-target.ts`) and goes through the
  * request loop's steps 2–5 (request-loop.ts `serveStream`).
  *
@@ -34,25 +34,19 @@
 
 import type { ServerHttp2Stream, IncomingHttpHeaders } from "node:http2";
 import { constants } from "node:http2";
-import { ProtocolError } from "../protocol/errors.js";
+import type { ProtocolError } from "../protocol/errors.js";
 import { NO_BODY, type Framing } from "../protocol/framing.js";
 import type { HTTPMessage, MessageClassType } from "../protocol/headers.js";
-import { HEAD_ERRORS, type RequestHead, type RequestLineResult } from "../protocol/request-head.js";
+import { HEAD_ERRORS, type RequestLineResult } from "../protocol/request-head.js";
 import { reduceLeadingSlashes } from "../protocol/request-line.js";
 import { classifyTarget, isValidHost } from "../protocol/request-target.js";
 import { StreamWriter } from "./h2-writer.js";
-import { SocketReader, type ReadTimeouts, type RFile } from "./rfile.js";
-import type { WriteTimeouts } from "./wfile.js";
+import { readTimeouts, SocketReader, type RFile } from "./rfile.js";
+import { writeTimeouts } from "./wfile.js";
 
 const EMPTY = Buffer.alloc(0);
 // Listener signatures are those of EventEmitter.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-
-/** A stream's request head, or why it is refused (answered with `send_error`). */
-export interface StreamHead {
-  head: RequestHead;
-  refusal: ProtocolError | null;
-}
 
 /** What the request loop and base-handler need of an HTTP/2 stream (`Exchange.h2`). */
 export interface StreamExchange {
@@ -94,9 +88,9 @@ export class StreamRequest {
     this.remotePort = client[1];
   }
 
-  /** The stream's request head ({@link streamHead}), for the writer that takes it once. */
+  /** The stream's request head, for the writer that takes it once. */
   _head(MessageClass: MessageClassType): StreamHead {
-    return streamHead(this, MessageClass);
+    return new StreamHead(this, MessageClass);
   }
 
   get destroyed(): boolean {
@@ -213,7 +207,7 @@ export function setupStream(h: StreamHandler, request: StreamRequest): StreamWri
   const stream = request.stream;
   const headers = request._headers;
   const writer = new StreamWriter(stream, request, headers[":method"] === "HEAD");
-  writer._timeouts = { timeout: h.timeout, send: h.send_timeout } satisfies WriteTimeouts;
+  writer._timeouts = writeTimeouts(h.timeout, h.send_timeout);
   request._writer = writer;
   h.wfile = writer;
   const framing = bodyFraming(request);
@@ -221,7 +215,7 @@ export function setupStream(h: StreamHandler, request: StreamRequest): StreamWri
     h.rfile = EMPTY_READER;
   } else {
     const reader = new SocketReader((framing.kind === "chunked" ? new ChunkedView(stream) : stream) as never);
-    reader._timeouts = { timeout: h.timeout, keepAlive: h.keep_alive_timeout, header: h.header_timeout, body: h.body_timeout } satisfies ReadTimeouts;
+    reader._timeouts = readTimeouts(h.timeout, h.keep_alive_timeout, h.header_timeout, h.body_timeout);
     reader._beginBody(framing);
     h.rfile = reader;
   }
@@ -238,54 +232,70 @@ function bodyFraming(request: StreamRequest): Framing {
 const CHUNKED: Framing = Object.freeze({ kind: "chunked" });
 
 /**
- * The request head of a stream: the request line as HTTP/1.1 would decide it
- * (`HTTP/2.0`; the target's form checked for the method; `//` reduced), and
- * the fields in arrival order with `:authority` first as `Host` (a `host`
- * field then dropped) and cookie crumbs joined with `; ` (RFC 9113 §8.2.3).
+ * The request head of a stream, as the request loop puts it on the handler:
+ * the request line as HTTP/1.1 would decide it (`HTTP/2.0`; the target's
+ * form checked for the method; `//` reduced), and the fields in arrival
+ * order with `:authority` first as `Host` (a `host` field then dropped) and
+ * cookie crumbs joined with `; ` (RFC 9113 §8.2.3). One object per stream:
+ * it is its own `RequestLineResult`, and `raw` (the line as HTTP/1.1 bytes)
+ * is built only when read.
  */
-export function streamHead(request: StreamRequest, MessageClass: MessageClassType): StreamHead {
-  const h = request._headers;
-  const method = h[":method"] ?? "GET";
-  const authority = h[":authority"];
-  const target = method === "CONNECT" ? (authority ?? "") : (h[":path"] ?? "");
-  const requestline = `${method} ${target} HTTP/2.0`;
-  const raw = Buffer.from(requestline + "\r\n", "latin1");
-  const headers = new MessageClass();
-  const form = classifyTarget(method, target);
-  if (form === null) {
-    const line: RequestLineResult = { raw, requestline, command: null, target: "", path: "", version: "HTTP/2.0", closeConnection: true, accepted: false, http09: false, empty: false };
-    return { head: { line, headers, framing: NO_BODY, closeConnection: true }, refusal: HEAD_ERRORS.badTarget(target) };
-  }
-  const path = reduceLeadingSlashes(target);
-  const line: RequestLineResult = {
-    raw,
-    requestline,
-    command: method,
-    target,
-    path,
-    originPath: form.form === "origin" ? path : form.originPath,
-    authority: form.authority,
-    version: "HTTP/2.0",
-    closeConnection: false,
-    accepted: true,
-    http09: false,
-    empty: false,
-  };
-  addFields(headers, request._raw, authority);
-  // The stream ends after this request, the connection does not: the
-  // handler sees a persistent connection, as for an HTTP/1.1 request.
-  const head: RequestHead = { line, headers, framing: bodyFraming(request), closeConnection: false };
-  const refusal = authority !== undefined && !validHost(authority) ? HEAD_ERRORS.badHost(authority) : null;
-  return { head, refusal };
-}
+export class StreamHead implements RequestLineResult {
+  readonly requestline: string;
+  /** `null` when the target is refused. */
+  readonly command: string | null;
+  readonly target: string;
+  readonly path: string;
+  readonly originPath: string | undefined;
+  readonly authority: string | null | undefined;
+  readonly version = "HTTP/2.0";
+  /** The stream ends after this request, the connection does not: a persistent connection, as for an HTTP/1.1 request. */
+  readonly closeConnection: boolean;
+  readonly accepted: boolean;
+  readonly http09 = false;
+  readonly empty = false;
+  readonly headers: HTTPMessage;
+  readonly framing: Framing;
+  /** Why the request is refused (answered with `send_error`), or `null`. */
+  readonly refusal: ProtocolError | null;
+  #raw: Buffer | null = null;
 
-/** The last `:authority` found valid: a connection's streams repeat it. */
-let lastValidHost = "";
-function validHost(authority: string): boolean {
-  if (authority === lastValidHost) return true;
-  if (!isValidHost(authority)) return false;
-  lastValidHost = authority;
-  return true;
+  constructor(request: StreamRequest, MessageClass: MessageClassType) {
+    const h = request._headers;
+    const method = h[":method"] ?? "GET";
+    const authority = h[":authority"];
+    const target = method === "CONNECT" ? (authority ?? "") : (h[":path"] ?? "");
+    this.requestline = `${method} ${target} HTTP/2.0`;
+    this.headers = new MessageClass();
+    const form = classifyTarget(method, target);
+    if (form === null) {
+      this.command = null;
+      this.target = "";
+      this.path = "";
+      this.originPath = undefined;
+      this.authority = undefined;
+      this.closeConnection = true;
+      this.accepted = false;
+      this.framing = NO_BODY;
+      this.refusal = HEAD_ERRORS.badTarget(target);
+      return;
+    }
+    const path = reduceLeadingSlashes(target);
+    this.command = method;
+    this.target = target;
+    this.path = path;
+    this.originPath = form.form === "origin" ? path : form.originPath;
+    this.authority = form.authority;
+    this.closeConnection = false;
+    this.accepted = true;
+    addFields(this.headers, request._raw, authority);
+    this.framing = bodyFraming(request);
+    this.refusal = authority !== undefined && !isValidHost(authority) ? HEAD_ERRORS.badHost(authority) : null;
+  }
+
+  get raw(): Buffer {
+    return (this.#raw ??= Buffer.from(this.requestline + "\r\n", "latin1"));
+  }
 }
 
 function addFields(message: HTTPMessage, raw: string[], authority: string | undefined): void {

@@ -30,6 +30,17 @@ let lastBlock = "";
 let lastServer = "";
 let lastDate = "";
 
+/** Field names lower-cased, as handlers send them (a few dozen names in practice; bounded). */
+const lowered = new Map<string, string>();
+function lowerName(name: string): string {
+  let key = lowered.get(name);
+  if (key === undefined) {
+    key = name.toLowerCase();
+    if (lowered.size < 256) lowered.set(name, key);
+  }
+  return key;
+}
+
 const enum Out {
   /** No head sent: fields may be recorded; a write is HTTP/1.x text. */
   Head,
@@ -94,7 +105,7 @@ export class StreamWriter extends SocketWriter implements StreamExchange {
       this.#message = "";
     }
     this.#headSize += name.length + value.length + 4;
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     if (CONNECTION_SPECIFIC.has(key)) {
       if (key === "transfer-encoding" && value.toLowerCase().includes("chunked")) this.#chunked = true;
       droppedField(key);
@@ -189,6 +200,7 @@ export class StreamWriter extends SocketWriter implements StreamExchange {
           return super.write(bytes);
         }
         const last = n === this.#remaining ? bytes : bytes.subarray(0, this.#remaining);
+        if (this.#fitsAtOnce(last)) return this.#endWith(last, n);
         this.#remaining = 0;
         this.#out = Out.Done;
         this._bytesWritten += n - last.byteLength;
@@ -246,6 +258,38 @@ export class StreamWriter extends SocketWriter implements StreamExchange {
     this.#headSize = 0;
     this.#respond(parsed.status, parsed.fields, parsed.length, parsed.chunked);
     return split.rest.length > 0 ? this.write(split.rest) : RESOLVED;
+  }
+
+  /**
+   * Whether `last` can leave at once, as the queue would send it: nothing
+   * is queued or waiting for drain, the stream is open, and the write stays
+   * below its high-water mark (so the queue's flush would not wait either).
+   */
+  #fitsAtOnce(last: Uint8Array): boolean {
+    const stream = this.#stream;
+    return (
+      this._pending === 0 &&
+      !this._congested &&
+      !stream.destroyed &&
+      !stream.writableEnded &&
+      stream.writableLength + last.byteLength < stream.writableHighWaterMark
+    );
+  }
+
+  /**
+   * The last bytes of a `Content-Length` body that fit at once
+   * ({@link #fitsAtOnce}): they leave with END_STREAM (`stream.end(last)`),
+   * without the queue. `n`: the bytes written, counted whole as through the
+   * queue (those past the length are dropped).
+   */
+  #endWith(last: Uint8Array, n: number): Promise<void> {
+    const stream = this.#stream;
+    this.#remaining = 0;
+    this.#out = Out.Done;
+    this.#ended = true;
+    this._bytesWritten += n;
+    if (!stream.closed) stream.end(last);
+    return RESOLVED;
   }
 
   /** The body is complete: what is queued leaves with END_STREAM. */

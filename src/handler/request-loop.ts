@@ -37,12 +37,14 @@ import {
 } from "../protocol/request-head.js";
 import type { BaseHTTPRequestHandler } from "./base-handler.js";
 import { bytesWritten, type Exchange } from "./exchange.js";
-import type { StreamExchange } from "./h2-stream.js";
+import type { StreamExchange, StreamHead } from "./h2-stream.js";
 import { answer, requestFailed } from "./request-failed.js";
 import { SocketReader } from "./rfile.js";
 import { RESOLVED, SocketWriter } from "./wfile.js";
 
 type Handler = BaseHTTPRequestHandler;
+
+const EMPTY = Buffer.alloc(0);
 
 /** The base class's own methods: while a handler does not override one, the loop may take a shortcut. */
 export const BASE = {
@@ -59,14 +61,158 @@ export function serveRequests(h: Handler, x: Exchange, once: boolean): Promise<v
   return new Promise<void>((resolve, reject) => new Loop(h, x, once, resolve, reject).run());
 }
 
-/** HTTP/2: the stream's one request, its head taken from the stream (steps 2–5). */
+/**
+ * HTTP/2: the stream's one request, steps 2–5, its head taken from the
+ * stream (h2-stream.ts). No `Loop` and no bound callbacks: the steps are
+ * plain calls, synchronous as far as the handler allows; each step that is
+ * really pending (`handle_expect_100()`, the dispatch gate, `do_*`, a full
+ * stream) gets one continuation ({@link after}). There is no reader here:
+ * the body's framing is already on the stream's `rfile`, and an unread body
+ * is never drained (the stream just ends).
+ */
 function serveStream(h: Handler, x: Exchange, stream: StreamExchange): Promise<void> {
-  const got = stream._takeHead(h.MessageClass);
-  if (got === null) {
+  const head = stream._takeHead(h.MessageClass);
+  if (head === null) {
     h.close_connection = true;
     return RESOLVED;
   }
-  return new Promise<void>((resolve, reject) => new Loop(h, x, true, resolve, reject).serveOne(got.head, got.refusal));
+  let pending: Promise<void> | undefined;
+  try {
+    x.lb = lbConfigured(h);
+    x.reset(bytesWritten(h));
+    x.first = false;
+    if (head.refusal === null) {
+      try {
+        pending = acceptStream(h, x, head);
+      } catch (e) {
+        pending = requestFailed(h, x, e, null);
+      }
+    } else {
+      if (x.lb) requestStarted(h, x.writtenAtStart);
+      applyStreamLine(h, x, head);
+      h.headers = head.headers;
+      pending = requestFailed(h, x, head.refusal, null);
+    }
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return pending ?? RESOLVED;
+}
+
+/**
+ * Continues a stream's request after `pending` with `next`; a failure of
+ * either is the request's (`requestFailed()`). Every step returns
+ * `undefined` or a Promise made here, which rejects only with what
+ * `requestFailed()` rethrows.
+ */
+function after<T>(h: Handler, x: Exchange, pending: Promise<T>, next: (h: Handler, x: Exchange, value: T) => Promise<void> | undefined): Promise<void> {
+  const failed = (e: unknown): Promise<void> => requestFailed(h, x, e, null);
+  return pending.then((value) => {
+    try {
+      return next(h, x, value);
+    } catch (e) {
+      return failed(e);
+    }
+  }, failed);
+}
+
+/** Step 2 for a stream: the head's values on the handler; then dispatch. */
+function acceptStream(h: Handler, x: Exchange, head: StreamHead): Promise<void> | undefined {
+  if (x.lb) requestStarted(h, x.writtenAtStart);
+  applyStreamLine(h, x, head);
+  const parsed = acceptHead(h, x, null, head.headers, head.framing, head.closeConnection);
+  if (parsed instanceof Promise) return after(h, x, parsed, streamAccepted);
+  return parsed ? dispatchStream(h, x) : undefined;
+}
+
+function streamAccepted(h: Handler, x: Exchange, ok: boolean): Promise<void> | undefined {
+  return ok ? dispatchStream(h, x) : undefined;
+}
+
+/** Step 3 for a stream, as `Loop.#dispatch()`. */
+function dispatchStream(h: Handler, x: Exchange): Promise<void> | undefined {
+  if (x.lb && beforeDispatch(h)) return finishStream(h, x);
+  const gate = h._before_dispatch();
+  if (gate === false) return finishStream(h, x);
+  if (gate instanceof Promise) return after(h, x, gate, gatePassed);
+  return runStream(h, x);
+}
+
+function gatePassed(h: Handler, x: Exchange, go: boolean): Promise<void> | undefined {
+  return go ? runStream(h, x) : finishStream(h, x);
+}
+
+/** `do_<COMMAND>()` for a stream, as `Loop.#run()`. */
+function runStream(h: Handler, x: Exchange): Promise<void> | undefined {
+  const done = callDo(h);
+  if (done === NO_METHOD) return undefined;
+  if (done instanceof Promise) return after(h, x, done, finishStream);
+  return finishStream(h, x);
+}
+
+/** Step 4 for a stream: flush, then step 5. */
+function finishStream(h: Handler, x: Exchange): Promise<void> | undefined {
+  const flushed = h.wfile.flush();
+  if (flushed !== RESOLVED) return after(h, x, flushed, streamEnded);
+  return streamEnded(h, x);
+}
+
+/** Step 5 for a stream: `close_connection` as the HTTP/1.1 loop decides it (the connection itself lives on). */
+function streamEnded(h: Handler, x: Exchange): undefined {
+  if (x.lb) requestEnded(h, bytesWritten(h));
+  const verdict = keepAlive({
+    closeConnection: h.close_connection,
+    switched: x.switched,
+    serverClosing: h.server._closing === true,
+    answered: bytesWritten(h) !== x.writtenAtStart,
+    status: x.status,
+    headRequest: h.command === "HEAD",
+    delimited: x.delimited,
+    bodyRead: true,
+  });
+  if (verdict === "close") h.close_connection = true;
+  return undefined;
+}
+
+/** What {@link callDo} returns when the handler has no `do_<COMMAND>()` (it has answered 501). */
+const NO_METHOD = Symbol("no method");
+
+/** The name of the method for `command`: the last one is kept (a connection's requests repeat it). */
+let lastCommand: string | null = "";
+let lastName = "do_";
+function methodName(command: string | null): string {
+  if (command !== lastCommand) {
+    lastCommand = command;
+    lastName = "do_" + command;
+  }
+  return lastName;
+}
+
+/**
+ * Step 3's call: `do_<COMMAND>()`, or a 501 ({@link NO_METHOD}). A
+ * synchronous `do_*` is flushed by the caller's step 4: its writes need no
+ * tick of their own.
+ */
+function callDo(h: Handler): unknown {
+  const method = (h as unknown as Record<string, unknown>)[methodName(h.command)];
+  if (typeof method !== "function") {
+    answer(h, HEAD_ERRORS.unsupportedMethod(h.command ?? ""));
+    return NO_METHOD;
+  }
+  const w = h.wfile instanceof SocketWriter ? h.wfile : null;
+  if (w === null) return method.call(h);
+  w._held = true;
+  let done: unknown;
+  try {
+    done = method.call(h);
+  } catch (e) {
+    w._schedule();
+    throw e;
+  }
+  // Returned synchronously: the caller's step 4 flushes now, or schedules the send.
+  if (done instanceof Promise || h.wfile !== w) w._schedule();
+  else w._held = false;
+  return done;
 }
 
 /** One run of the loop; callbacks are bound fields so that waits allocate nothing. */
@@ -114,32 +260,6 @@ class Loop {
         }
         if (this.#stops(this.#serve(got))) return;
       }
-    } catch (e) {
-      this.#reject(e);
-    }
-  }
-
-  /**
-   * Serves one head read elsewhere (an HTTP/2 stream's), or answers its
-   * refusal. Its body's framing is already set on its reader; without a
-   * reader here, an unread body is never drained (the stream just ends).
-   */
-  serveOne(got: RequestHead, refusal: ProtocolError | null): void {
-    const h = this.#h;
-    const x = this.#x;
-    this.#reader = null;
-    x.lb = lbConfigured(h);
-    x.reset(bytesWritten(h));
-    x.first = false;
-    try {
-      if (refusal === null) {
-        this.#stops(this.#serve(got));
-        return;
-      }
-      if (x.lb) requestStarted(h, x.writtenAtStart);
-      applyLine(h, x, got.line);
-      h.headers = got.headers;
-      this.#stops(requestFailed(h, x, refusal, this.#reader));
     } catch (e) {
       this.#reject(e);
     }
@@ -324,28 +444,8 @@ class Loop {
   }
 
   #run(): Promise<void> | undefined {
-    const h = this.#h;
-    const method = (h as unknown as Record<string, unknown>)["do_" + h.command];
-    if (typeof method !== "function") {
-      answer(h, HEAD_ERRORS.unsupportedMethod(h.command ?? ""));
-      return undefined;
-    }
-    // A synchronous do_* is flushed by #finish: its writes need no tick of their own.
-    const w = h.wfile instanceof SocketWriter ? h.wfile : null;
-    let done: unknown;
-    if (w === null) done = method.call(h);
-    else {
-      w._held = true;
-      try {
-        done = method.call(h);
-      } catch (e) {
-        w._schedule();
-        throw e;
-      }
-      // Returned synchronously: #finish flushes now, or schedules the send.
-      if (done instanceof Promise || h.wfile !== w) w._schedule();
-      else w._held = false;
-    }
+    const done = callDo(this.#h);
+    if (done === NO_METHOD) return undefined;
     if (done instanceof Promise) return done.then(this.#finish);
     return this.#finish();
   }
@@ -432,6 +532,18 @@ export function applyLine(h: Handler, x: Exchange, line: RequestLineResult): voi
     h.close_connection = true;
     return;
   }
+  applyWords(h, x, line);
+}
+
+/** HTTP/2: {@link applyLine} with `raw_requestline` made from the stream's head only if read. */
+function applyStreamLine(h: Handler, x: Exchange, head: StreamHead): void {
+  h.raw_requestline = EMPTY;
+  x.rawLine = head;
+  applyWords(h, x, head);
+}
+
+/** {@link applyLine} past `raw_requestline`, for a line with words. */
+function applyWords(h: Handler, x: Exchange, line: RequestLineResult): void {
   h.requestline = line.requestline;
   h.command = line.command;
   h.request_version = line.version ?? h.default_request_version;

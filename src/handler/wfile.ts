@@ -66,10 +66,8 @@ export class SocketWriter implements WFile {
   #queued = 0;
   #scheduled = false;
   #drain: Promise<void> | null = null;
-  readonly #tick = (): void => {
-    this.#scheduled = false;
-    this.#send();
-  };
+  /** The scheduled send's callback, made at the first one (an HTTP/2 stream's writer often has none). */
+  #tick: (() => void) | null = null;
 
   /** Bytes accepted by `write()` since the connection opened. */
   _bytesWritten = 0;
@@ -89,10 +87,7 @@ export class SocketWriter implements WFile {
     this.#queued += n;
     this._bytesWritten += n;
     if (this.#queued >= COALESCE_LIMIT) return this.#send();
-    if (!this.#scheduled && !this._held) {
-      this.#scheduled = true;
-      process.nextTick(this.#tick);
-    }
+    if (!this.#scheduled && !this._held) this.#scheduleSend();
     return this.#drain ?? RESOLVED;
   }
 
@@ -106,10 +101,17 @@ export class SocketWriter implements WFile {
   /** Sends what is queued on the next tick, if anything is and no send is scheduled. */
   _schedule(): void {
     this._held = false;
-    if (this.#queue.length > 0 && !this.#scheduled) {
-      this.#scheduled = true;
-      process.nextTick(this.#tick);
-    }
+    if (this.#queue.length > 0 && !this.#scheduled) this.#scheduleSend();
+  }
+
+  #scheduleSend(): void {
+    this.#scheduled = true;
+    process.nextTick(
+      (this.#tick ??= (): void => {
+        this.#scheduled = false;
+        this.#send();
+      }),
+    );
   }
 
   /** Bytes queued here and not yet handed to the socket. */

@@ -36,6 +36,7 @@ import { logDateTimeString, writeLog } from "../python/log-line.js";
 import { StreamRequest } from "../handler/h2-stream.js";
 import { StreamSocket } from "../handler/h2-text.js";
 import { BASE } from "../handler/request-loop.js";
+import { RESOLVED } from "../handler/wfile.js";
 
 /** The client connection preface (RFC 9113 §3.4). */
 export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -159,15 +160,18 @@ export function serveHttp2(server: H2Server, socket: Socket, client_address: Cli
     s.on("remoteSettings", () => budget.control());
     s.on("ping", () => budget.control());
     const direct = directPath(server.RequestHandlerClass);
+    // One listener for every stream of the session (the stream is `this`).
+    const onStreamClose = function (this: ServerHttp2Stream): void {
+      open--;
+      const code = this.rstCode;
+      if (code !== constants.NGHTTP2_NO_ERROR && !this.sentHeaders) budget.reset();
+      else if (code === constants.NGHTTP2_CANCEL) budget.reset();
+    };
     s.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, raw: string[]) => {
       open++;
-      stream.on("close", () => {
-        open--;
-        if (stream.rstCode !== constants.NGHTTP2_NO_ERROR && !stream.sentHeaders) budget.reset();
-        else if (stream.rstCode === constants.NGHTTP2_CANCEL) budget.reset();
-      });
+      stream.on("close", onStreamClose);
       stream.on("error", ignore);
-      if (direct) void runDirect(server, new StreamRequest(stream, headers, raw, encrypted, client_address), client_address);
+      if (direct) runDirect(server, new StreamRequest(stream, headers, raw, encrypted, client_address), client_address);
       else void runStream(server, stream, headers, client_address, encrypted);
     });
   });
@@ -184,21 +188,73 @@ function directPath(Handler: H2Server["RequestHandlerClass"]): boolean {
   return proto.parse_request === BASE.parse_request && proto.handle_one_request === BASE.handle_one_request;
 }
 
-/** Runs one handler instance on one stream, directly (handler/h2-stream.ts); awaits only what is pending. */
-async function runDirect(server: H2Server, request: StreamRequest, client_address: ClientAddress): Promise<void> {
-  const socket = request as unknown as Socket;
+/** What the direct path calls on a handler. */
+type DirectHandler = InstanceType<H2Server["RequestHandlerClass"]>;
+
+/**
+ * Runs one handler instance on one stream, directly (handler/h2-stream.ts):
+ * `setup()`, `handle()`, `finish()`, then the stream's end; any of them
+ * throwing goes to `handle_error()`. Synchronous as far as the handler
+ * allows: a step returning a Promise still pending (`RESOLVED` is not) gets
+ * one continuation, so a stream costs no Promise of its own.
+ */
+function runDirect(server: H2Server, request: StreamRequest, client_address: ClientAddress): void {
+  let handler: DirectHandler;
+  let setup: unknown;
   try {
-    const handler = new server.RequestHandlerClass(socket, client_address, server as never);
-    const setup = handler.setup();
-    if (setup instanceof Promise) await setup;
-    try {
-      await handler.handle();
-    } finally {
-      const finish = handler.finish();
-      if (finish instanceof Promise) await finish;
-    }
+    handler = new server.RequestHandlerClass(request as unknown as Socket, client_address, server as never);
+    setup = handler.setup();
   } catch {
-    server.handle_error(socket, client_address);
+    endDirect(server, request, client_address, true);
+    return;
+  }
+  if (setup instanceof Promise && setup !== RESOLVED) {
+    setup.then(
+      () => handleDirect(server, request, client_address, handler),
+      () => endDirect(server, request, client_address, true),
+    );
+  } else handleDirect(server, request, client_address, handler);
+}
+
+function handleDirect(server: H2Server, request: StreamRequest, client_address: ClientAddress, handler: DirectHandler): void {
+  let handled: unknown;
+  try {
+    handled = handler.handle();
+  } catch {
+    finishDirect(server, request, client_address, handler, true);
+    return;
+  }
+  if (handled === undefined || handled === RESOLVED) finishDirect(server, request, client_address, handler, false);
+  else {
+    Promise.resolve(handled).then(
+      () => finishDirect(server, request, client_address, handler, false),
+      () => finishDirect(server, request, client_address, handler, true),
+    );
+  }
+}
+
+/** `finish()` runs whether or not `handle()` failed; `failed` says whether it did. */
+function finishDirect(server: H2Server, request: StreamRequest, client_address: ClientAddress, handler: DirectHandler, failed: boolean): void {
+  let finished: unknown;
+  try {
+    finished = handler.finish();
+  } catch {
+    endDirect(server, request, client_address, true);
+    return;
+  }
+  if (!(finished instanceof Promise) || finished === RESOLVED) endDirect(server, request, client_address, failed);
+  else {
+    finished.then(
+      () => endDirect(server, request, client_address, failed),
+      () => endDirect(server, request, client_address, true),
+    );
+  }
+}
+
+/** The handler is done: a failure is reported (`handle_error()`), and the stream ends. */
+function endDirect(server: H2Server, request: StreamRequest, client_address: ClientAddress, failed: boolean): void {
+  try {
+    if (failed) server.handle_error(request as unknown as Socket, client_address);
   } finally {
     request._end();
   }
