@@ -40,7 +40,7 @@ export class HTTPMessage implements Iterable<string> {
   get(name: string): string | undefined;
   get<T>(name: string, failobj: T): string | T;
   get<T>(name: string, failobj?: T): string | T | undefined {
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     const f = this.#f;
     for (let i = 1; i < f.length; i += 3) if (f[i] === key) return f[i + 1];
     return failobj;
@@ -50,7 +50,7 @@ export class HTTPMessage implements Iterable<string> {
   get_all(name: string): string[] | undefined;
   get_all<T>(name: string, failobj: T): string[] | T;
   get_all<T>(name: string, failobj?: T): string[] | T | undefined {
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     const f = this.#f;
     let out: string[] | undefined;
     for (let i = 1; i < f.length; i += 3) if (f[i] === key) (out ??= []).push(f[i + 1]!);
@@ -59,7 +59,7 @@ export class HTTPMessage implements Iterable<string> {
 
   /** Python's `name in message`. */
   has(name: string): boolean {
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     const f = this.#f;
     for (let i = 1; i < f.length; i += 3) if (f[i] === key) return true;
     return false;
@@ -152,6 +152,21 @@ export type MessageClassType = new () => HTTPMessage;
 
 // RFC 9110 §5.6.2: token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" /
 // "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+/**
+ * `name.toLowerCase()`, remembered: the names looked up are mostly the same
+ * few constants of the code (`"Range"`, `"If-None-Match"`), and a lookup by
+ * an interned string is cheaper than lower-casing it anew. Bounded.
+ */
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size < 512 && name.length <= 64) lowerNames.set(name, lower);
+  }
+  return lower;
+}
+const lowerNames = new Map<string, string>();
+
 const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
   TCHAR[c.charCodeAt(0)] = 1;

@@ -102,6 +102,32 @@ function posixJoin(a: string, b: string): string {
  *   empty string means the current directory and gives relative results.
  */
 export function translatePath(path: string, directory: string): string {
+  if (directory !== memoDirectory) {
+    memoDirectory = directory;
+    memo.clear();
+  }
+  let result = memo.get(path);
+  if (result === undefined) {
+    result = translateUncached(path, directory);
+    if (path.length <= MEMO_PATH_LENGTH) {
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(path, result);
+    }
+  }
+  return result;
+}
+
+/**
+ * `translatePath()`'s recent answers, for one directory: a site asks for the
+ * same few paths again and again, and the answer depends on nothing else.
+ * Bounded in entries and in the length of a path kept.
+ */
+const memo = new Map<string, string>();
+let memoDirectory: string | null = null;
+const MEMO_ENTRIES = 1024;
+const MEMO_PATH_LENGTH = 512;
+
+function translateUncached(path: string, directory: string): string {
   // abandon query parameters
   let p = path;
   const hash = p.indexOf("#");

@@ -20,9 +20,12 @@
 
 import { statSync, type Stats } from "node:fs";
 import { SMALL_FILE } from "./file-source.js";
+import { fsEncode } from "./url.js";
 
 /** A cached file: what `stat()` must still say, and the bytes. */
 interface CachedFile {
+  /** The file's name as bytes (what was opened, and what `stat()` is given). */
+  readonly fsPath: Buffer;
   readonly dev: number;
   readonly ino: number;
   readonly size: number;
@@ -42,18 +45,21 @@ const fileCache = new Map<string, CachedFile>();
 let fileCacheBytes = 0;
 let fileCacheHits = 0;
 
-/** The key of a file: the served directory, the symlink policy and the file's path (bytes). */
-export function cacheKey(directory: string, followSymlinks: boolean, fsPath: Buffer): string {
-  return `${followSymlinks ? 1 : 0}${directory}\0${fsPath.toString("latin1")}`;
+/**
+ * The key of a file: the served directory, the symlink policy and the file's
+ * path as `translate_path()` gave it (the bytes opened are a function of it).
+ */
+export function cacheKey(directory: string, followSymlinks: boolean, path: string): string {
+  return `${followSymlinks ? 1 : 0}${directory}\0${path}`;
 }
 
 /** The cached stats and bytes of `key`'s file if `stat()` shows it unchanged, else `null` (and the entry is gone). */
-export function cachedFile(key: string, fsPath: Buffer): { stats: Stats; content: Buffer } | null {
+export function cachedFile(key: string): { stats: Stats; content: Buffer } | null {
   const entry = fileCache.get(key);
   if (entry === undefined) return null;
   let st: Stats | undefined;
   try {
-    st = statSync(fsPath, { throwIfNoEntry: false });
+    st = statSync(entry.fsPath, { throwIfNoEntry: false });
   } catch {
     st = undefined;
   }
@@ -79,15 +85,17 @@ function forget(key: string, entry: CachedFile): void {
 }
 
 /**
- * Remembers a small file just read whole through the full (confined) path;
- * ignored when the bytes do not match the stats, the file is too large, or
- * it changed less than `racyMs` ago.
+ * Remembers a small file just read whole through the full (confined) path
+ * `path`; ignored when the bytes do not match the stats, the file is too
+ * large, it changed less than `racyMs` ago, or `path` has no bytes.
  */
-export function rememberFile(key: string, stats: Stats, content: Buffer): void {
+export function rememberFile(key: string, path: string, stats: Stats, content: Buffer): void {
   if (content.length !== stats.size || content.length > SMALL_FILE) return;
   const now = Date.now();
   const racy = _fileCacheConfig.racyMs;
   if (now - stats.mtimeMs < racy || now - stats.ctimeMs < racy) return;
+  const fsPath = fsEncode(path);
+  if (fsPath === null) return;
   const old = fileCache.get(key);
   if (old !== undefined) forget(key, old);
   while (fileCache.size >= CACHE_ENTRIES || (fileCache.size > 0 && fileCacheBytes + content.length > CACHE_BYTES)) {
@@ -95,6 +103,7 @@ export function rememberFile(key: string, stats: Stats, content: Buffer): void {
     forget(oldestKey, oldest);
   }
   fileCache.set(key, {
+    fsPath,
     dev: stats.dev,
     ino: stats.ino,
     size: stats.size,

@@ -44,7 +44,7 @@ export function sendFileHead(
   let decision = decide(h.command ?? "", h.headers, validators, undefined, variant?.etag);
   // Several ranges of a coded variant: the whole variant (a multipart body has no place for its coding).
   if (variant && decision.kind === "partial" && decision.ranges.length > 1) decision = { kind: "full" };
-  const contentType = isTextType(ctype) && !/;\s*charset=/i.test(ctype) ? `${ctype}; charset=utf-8` : ctype;
+  const contentType = contentTypeOf(ctype);
   const etag = variant?.etag ?? etagFor(validators);
   const lastModified = h.date_time_string(fs.mtimeMs / 1000);
   switch (decision.kind) {
@@ -103,6 +103,20 @@ export function sendFileHead(
       }
       return new FileSource(fd, size > 0 ? [{ start: 0, end: size - 1 }] : []);
   }
+}
+
+/** Types seen, and the `Content-type` each is sent as (a server sends few distinct ones; bounded all the same). */
+const contentTypes = new Map<string, string>();
+
+/** `ctype`, with `; charset=utf-8` added when it is text without a charset of its own. */
+function contentTypeOf(ctype: string): string {
+  let sent = contentTypes.get(ctype);
+  if (sent === undefined) {
+    sent = isTextType(ctype) && !/;\s*charset=/i.test(ctype) ? `${ctype}; charset=utf-8` : ctype;
+    if (contentTypes.size >= 256) contentTypes.clear();
+    contentTypes.set(ctype, sent);
+  }
+  return sent;
 }
 
 /** CPython's Last-Modified, then our additions (extensions: ETag, Accept-Ranges). */

@@ -45,6 +45,12 @@ export class BytesSource implements Source {
   async close(): Promise<void> {
     this.#data = null;
   }
+  /** What is left to read, all at once; the source is closed after. */
+  _take(): Buffer {
+    const data = this.#data ?? Buffer.alloc(0);
+    this.#data = null;
+    return data;
+  }
 }
 
 /** Reads a small file whole, synchronously (it is in the page cache or nearly so). */

@@ -327,16 +327,21 @@ const TYPES_MAP: ReadonlyMap<string, string> = (() => {
  * has `.b`); `root + ext === p` always.
  */
 export function splitext(p: string): [root: string, ext: string] {
-  const sepIndex = p.lastIndexOf("/");
-  const dotIndex = p.lastIndexOf(".");
-  if (dotIndex > sepIndex) {
-    // skip all leading dots
-    for (let i = sepIndex + 1; i < dotIndex; i++) {
-      if (p[i] !== ".") return [p.slice(0, dotIndex), p.slice(dotIndex)];
-    }
+  // The last "." after the last "/", scanning back from the end (V8's
+  // lastIndexOf() is a runtime call, and a name is short).
+  let dotIndex = p.length - 1;
+  for (let c = p.charCodeAt(dotIndex); dotIndex >= 0 && c !== DOT && c !== SLASH; c = p.charCodeAt(--dotIndex));
+  if (dotIndex < 0 || p.charCodeAt(dotIndex) === SLASH) return [p, ""];
+  let sepIndex = dotIndex - 1;
+  while (sepIndex >= 0 && p.charCodeAt(sepIndex) !== SLASH) sepIndex--;
+  // skip all leading dots
+  for (let i = sepIndex + 1; i < dotIndex; i++) {
+    if (p.charCodeAt(i) !== DOT) return [p.slice(0, dotIndex), p.slice(dotIndex)];
   }
   return [p, ""];
 }
+const DOT = 0x2e;
+const SLASH = 0x2f;
 
 /**
  * Python 3.14's `mimetypes.guess_file_type(path)` (strict) with the bundled

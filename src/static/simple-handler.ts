@@ -117,6 +117,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     if (isResumableRequest(this)) return handleResumable(this);
     const f = await this.send_head();
     if (f !== null) {
+      // Bytes already in memory (a small file, a listing) leave in one write,
+      // without copyfile()'s read loop, unless copyfile() is overridden.
+      if (f instanceof BytesSource && this.copyfile === COPYFILE) return this.wfile.write(f._take());
       try {
         await this.copyfile(f, this.wfile);
       } catch (e) {
@@ -191,12 +194,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     // Range requests take the full path (a multipart body reads from the descriptor).
     let cacheKeyOf: string | null = null;
     if ((this.command === "GET" || this.command === "HEAD") && !path.endsWith("/") && !path.includes("\0") && !this.headers.has("Range")) {
-      const fsPath = fsEncode(path);
-      if (fsPath !== null) {
-        cacheKeyOf = cacheKey(this.directory, this.follow_symlinks, fsPath);
-        const hit = cachedFile(cacheKeyOf, fsPath);
-        if (hit !== null) return this.#sendFileHead(-1, hit.stats, this.guess_type(path), hit.content, path);
-      }
+      cacheKeyOf = cacheKey(this.directory, this.follow_symlinks, path);
+      const hit = cachedFile(cacheKeyOf);
+      if (hit !== null) return this.#sendFileHead(-1, hit.stats, this.guess_type(path), hit.content, path);
     }
     let opened = await this.#open(path);
     if ("error" in opened) {
@@ -255,7 +255,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       const size = opened.stats.size;
       const content = this.command === "GET" && size > 0 && size <= SMALL_FILE ? readSmall(opened.fd, size) : null;
       const whole = content !== null && content.length === size ? content : null;
-      if (whole !== null && cacheKeyOf !== null) rememberFile(cacheKeyOf, opened.stats, whole);
+      if (whole !== null && cacheKeyOf !== null) rememberFile(cacheKeyOf, path, opened.stats, whole);
       return this.#sendFileHead(opened.fd, opened.stats, ctype, whole, path);
     } catch (e) {
       closeFile(opened.fd);
@@ -452,6 +452,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 }
 
 const BASE_LOG_MESSAGE = BaseHTTPRequestHandler.prototype.log_message;
+const COPYFILE = SimpleHTTPRequestHandler.prototype.copyfile;
 
 /** Constructor options that set an attribute of the same name (issue #14; `response_headers` is checked first). */
 const OPTION_NAMES = ["default_content_type", "cors", "spa_fallback", "not_found_page", "precompressed", "compress", "quiet", "log_colour"] as const;

@@ -240,6 +240,16 @@ test("etagFor() is weak, size and millisecond mtime in hex", () => {
   assert.notEqual(etagFor({ size: 1, mtimeMs: 2 }), etagFor({ size: 1, mtimeMs: 3 }));
 });
 
+test("etagFor()'s hex is toString(16)'s for every size and mtime, large, negative and at the 2^28 and 2^30 seams", () => {
+  const seams = [0x0fffffff, 0x10000000, 0x10000001, 0x3fffffff, 0x40000000, 0x40000001, 2 ** 52, Number.MAX_SAFE_INTEGER];
+  for (const n of seams) assert.equal(etagFor({ size: n, mtimeMs: n }), `W/"${n.toString(16)}-${n.toString(16)}"`);
+  fc.assert(
+    fc.property(fc.maxSafeNat(), fc.double({ min: -1e15, max: 1e15, noNaN: true }), (size, mtimeMs) => {
+      assert.equal(etagFor({ size, mtimeMs }), `W/"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`);
+    }),
+  );
+});
+
 test("lastModifiedSeconds() floors, also before 1970", () => {
   assert.equal(lastModifiedSeconds(MTIME), 784111777);
   assert.equal(lastModifiedSeconds(999.999), 0);

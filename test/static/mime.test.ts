@@ -7,6 +7,7 @@
 
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType, isTextType, splitext } from "../../src/static/mime.js";
 import { NO_PYTHON, runPython } from "./run-python.js";
 
@@ -169,6 +170,16 @@ describe("splitext()", () => {
       assert.deepEqual(splitext(path), [root, ext]);
     });
   }
+  test("splitext() agrees with posixpath.splitext's definition (last '.' after the last '/', not only leading dots) on any name of '.', '/', 'a'", () => {
+    const reference = (p: string): [string, string] => {
+      const sep = p.lastIndexOf("/");
+      const dot = p.lastIndexOf(".");
+      if (dot > sep && /[^.]/.test(p.slice(sep + 1, dot))) return [p.slice(0, dot), p.slice(dot)];
+      return [p, ""];
+    };
+    const name = fc.array(fc.constantFrom(".", "/", "a", "é"), { maxLength: 12 }).map((cs) => cs.join(""));
+    fc.assert(fc.property(name, (p) => assert.deepEqual(splitext(p), reference(p))), { numRuns: 2000 });
+  });
 });
 
 /** More names for `splitext()`, checked only against Python. */
