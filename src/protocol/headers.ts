@@ -150,8 +150,6 @@ function pyStrip(s: string): string {
 /** A constructor of messages: the handler's `MessageClass`. */
 export type MessageClassType = new () => HTTPMessage;
 
-// RFC 9110 §5.6.2: token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" /
-// "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
 /**
  * `name.toLowerCase()`, remembered: the names looked up are mostly the same
  * few constants of the code (`"Range"`, `"If-None-Match"`), and a lookup by
@@ -167,6 +165,8 @@ function lowerName(name: string): string {
 }
 const lowerNames = new Map<string, string>();
 
+// RFC 9110 §5.6.2: token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" /
+// "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
 const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
   TCHAR[c.charCodeAt(0)] = 1;

@@ -330,7 +330,7 @@ export function splitext(p: string): [root: string, ext: string] {
   // The last "." after the last "/", scanning back from the end (V8's
   // lastIndexOf() is a runtime call, and a name is short).
   let dotIndex = p.length - 1;
-  for (let c = p.charCodeAt(dotIndex); dotIndex >= 0 && c !== DOT && c !== SLASH; c = p.charCodeAt(--dotIndex));
+  while (dotIndex >= 0 && p.charCodeAt(dotIndex) !== DOT && p.charCodeAt(dotIndex) !== SLASH) dotIndex--;
   if (dotIndex < 0 || p.charCodeAt(dotIndex) === SLASH) return [p, ""];
   let sepIndex = dotIndex - 1;
   while (sepIndex >= 0 && p.charCodeAt(sepIndex) !== SLASH) sepIndex--;
