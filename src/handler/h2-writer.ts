@@ -15,7 +15,7 @@
  */
 
 import type { ServerHttp2Stream, OutgoingHttpHeaders } from "node:http2";
-import type { MessageClassType } from "../protocol/headers.js";
+import { lowerName, type MessageClassType } from "../protocol/headers.js";
 import { constants } from "node:http2";
 import { ChunkedDecoder } from "../protocol/chunked.js";
 import type { StreamExchange, StreamHead, StreamRequest } from "./h2-stream.js";
@@ -29,17 +29,6 @@ const EMPTY = Buffer.alloc(0);
 let lastBlock = "";
 let lastServer = "";
 let lastDate = "";
-
-/** Field names lower-cased, as handlers send them (a few dozen names in practice; bounded). */
-const lowered = new Map<string, string>();
-function lowerName(name: string): string {
-  let key = lowered.get(name);
-  if (key === undefined) {
-    key = name.toLowerCase();
-    if (lowered.size < 256) lowered.set(name, key);
-  }
-  return key;
-}
 
 const enum Out {
   /** No head sent: fields may be recorded; a write is HTTP/1.x text. */

@@ -159,6 +159,16 @@ function finishStream(h: Handler, x: Exchange): Promise<void> | undefined {
 
 /** Step 5 for a stream: `close_connection` as the HTTP/1.1 loop decides it (the connection itself lives on). */
 function streamEnded(h: Handler, x: Exchange): undefined {
+  requestOver(h, x, true);
+  return undefined;
+}
+
+/**
+ * Step 5's decision, for a connection or a stream: the request is logged as
+ * ended (load-balancer hooks) and `keepAlive()` decides; a "close" verdict
+ * is set on `close_connection` here, a "drain" one is the caller's.
+ */
+function requestOver(h: Handler, x: Exchange, bodyRead: boolean): ReturnType<typeof keepAlive> {
   if (x.lb) requestEnded(h, bytesWritten(h));
   const verdict = keepAlive({
     closeConnection: h.close_connection,
@@ -168,10 +178,10 @@ function streamEnded(h: Handler, x: Exchange): undefined {
     status: x.status,
     headRequest: h.command === "HEAD",
     delimited: x.delimited,
-    bodyRead: true,
+    bodyRead,
   });
   if (verdict === "close") h.close_connection = true;
-  return undefined;
+  return verdict;
 }
 
 /** What {@link callDo} returns when the handler has no `do_<COMMAND>()` (it has answered 501). */
@@ -470,20 +480,7 @@ class Loop {
   readonly #endRequest = (): Promise<void> | undefined => {
     const h = this.#h;
     const reader = this.#reader;
-    const x = this.#x;
-    if (x.lb) requestEnded(h, bytesWritten(h));
-    const verdict = keepAlive({
-      closeConnection: h.close_connection,
-      switched: x.switched,
-      serverClosing: h.server._closing === true,
-      answered: bytesWritten(h) !== x.writtenAtStart,
-      status: x.status,
-      headRequest: h.command === "HEAD",
-      delimited: x.delimited,
-      bodyRead: reader === null || reader._bodyDone,
-    });
-    if (verdict === "close") h.close_connection = true;
-    if (verdict !== "drain") return undefined;
+    if (requestOver(h, this.#x, reader === null || reader._bodyDone) !== "drain") return undefined;
     return reader!._drainBody(h.max_drain_bytes).then((reusable) => {
       if (!reusable) h.close_connection = true;
     });

@@ -151,11 +151,12 @@ function pyStrip(s: string): string {
 export type MessageClassType = new () => HTTPMessage;
 
 /**
- * `name.toLowerCase()`, remembered: the names looked up are mostly the same
- * few constants of the code (`"Range"`, `"If-None-Match"`), and a lookup by
- * an interned string is cheaper than lower-casing it anew. Bounded.
+ * `name.toLowerCase()`, remembered: the field names looked up and sent are
+ * mostly the same few constants of the code (`"Range"`, `"Content-Length"`),
+ * and a lookup by an interned string is cheaper than lower-casing it anew.
+ * Bounded. @internal shared with the HTTP/2 writer.
  */
-function lowerName(name: string): string {
+export function lowerName(name: string): string {
   let lower = lowerNames.get(name);
   if (lower === undefined) {
     lower = name.toLowerCase();

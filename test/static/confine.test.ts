@@ -174,6 +174,13 @@ describe("translatePath()", () => {
     );
   });
 
+  test("translatePath() answers for the directory asked, when the same path alternates between directories", () => {
+    for (let i = 0; i < 3; i++) {
+      assert.equal(translatePath("/a/b.txt?x=1", "/srv/one"), "/srv/one/a/b.txt");
+      assert.equal(translatePath("/a/b.txt?x=1", "/srv/two"), "/srv/two/a/b.txt");
+    }
+  });
+
   test("containsNul() flags a decoded NUL", () => {
     assert.equal(containsNul(translatePath("/a%00b", ROOT)), true);
     assert.equal(containsNul(translatePath("/a%2500b", ROOT)), false);

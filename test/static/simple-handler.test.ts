@@ -458,6 +458,22 @@ describe("SimpleHTTPRequestHandler: directory, index_pages, extensions_map, serv
     assert.equal(header(await fetch1(plain, "GET", "/bundle.tar.gz"), "Content-type"), "application/gzip");
   });
 
+  test("copyfile() override: a small file's body (read whole, cached or not) still goes through it", async () => {
+    const port = await start(
+      class extends servingDir(suite.tree.root) {
+        override async copyfile(source: Source, outputfile: Parameters<SimpleHTTPRequestHandler["copyfile"]>[1]): Promise<void> {
+          for (let chunk = await source.read(1 << 16); chunk.length > 0; chunk = await source.read(1 << 16)) {
+            await outputfile.write(Buffer.from(chunk.toString("latin1").toUpperCase(), "latin1"));
+          }
+        }
+      },
+    );
+    for (const round of ["first", "second"]) {
+      const r = await fetch1(port, "GET", "/a.txt");
+      assert.equal(r.body.toString(), "HELLO, WORLD\n", round);
+    }
+  });
+
   test("server_version is SimpleHTTP/0.6, and Server is SimpleHTTP/0.6 Node.js/<version>", async () => {
     assert.equal(SimpleHTTPRequestHandler.prototype.server_version, "SimpleHTTP/0.6");
     const port = await start(servingDir(suite.tree.root));
